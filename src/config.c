@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* Every `crosvm run` flag: one table, one parser, all validation in one place. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/parse.h"
+
+const char config_run_usage[] =
+	"Usage: crosvm run [OPTIONS] KERNEL\n"
+	"\n"
+	"Boots KERNEL (a bzImage, or an uncompressed ELF64 vmlinux) in a new VM.\n"
+	"\n"
+	"Options:\n"
+	"  -i, --initrd PATH      initial ramdisk to load with the kernel\n"
+	"  -p, --params STRING    kernel command line parameters (repeatable, appended)\n"
+	"  -m, --mem MiB          guest memory in MiB (default 256)\n"
+	"  -c, --cpus N           number of vCPUs (default 1)\n"
+	"      --serial type=TYPE[,num=N][,path=P][,console=BOOL][,stdin=BOOL]\n"
+	"                         configure COM port N (1-4, default 1); TYPE is stdout,\n"
+	"                         file (needs path=), sink or syslog. Without any --serial,\n"
+	"                         COM1 is type=stdout,console=true,stdin=true. console=true\n"
+	"                         adds console=ttyS<N-1> to the kernel command line.\n"
+	"      --log-level LEVEL  error, warn, info (default) or debug\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Exit status: 0 when the guest powers off, reboots or panics (with panic=-1),\n"
+	"1 on a runtime failure, 2 on bad input, 3 on a guest triple fault,\n"
+	"4 on a KVM internal error.\n";
+
+enum opt_id { OPT_INITRD, OPT_PARAMS, OPT_MEM, OPT_CPUS, OPT_SERIAL, OPT_LOG_LEVEL, OPT_HELP };
+
+struct opt {
+	enum opt_id id;
+	char short_name;
+	const char *long_name;
+	bool takes_value;
+};
+
+static const struct opt opts[] = {
+	{OPT_INITRD, 'i', "initrd", true},   {OPT_PARAMS, 'p', "params", true},
+	{OPT_MEM, 'm', "mem", true},	     {OPT_CPUS, 'c', "cpus", true},
+	{OPT_SERIAL, 0, "serial", true},     {OPT_LOG_LEVEL, 0, "log-level", true},
+	{OPT_HELP, 'h', "help", false},
+};
+
+static const struct opt *find_opt(const char *arg, const char **inline_value)
+{
+	*inline_value = NULL;
+	if (arg[0] == '-' && arg[1] == '-') {
+		const char *name = arg + 2, *eq = strchr(name, '=');
+		size_t n = eq ? (size_t)(eq - name) : strlen(name);
+
+		for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+			if (strlen(opts[i].long_name) == n && !strncmp(opts[i].long_name, name, n)) {
+				*inline_value = eq ? eq + 1 : NULL;
+				return &opts[i];
+			}
+		}
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		if (opts[i].short_name && arg[1] == opts[i].short_name) {
+			/* "-m512" style: the value follows the letter. */
+			*inline_value = arg[2] ? arg + 2 : NULL;
+			return &opts[i];
+		}
+	}
+	return NULL;
+}
+
+static int append_params(struct vm_config *cfg, const char *p)
+{
+	size_t old = cfg->params ? strlen(cfg->params) : 0;
+	char *n = realloc(cfg->params, old + strlen(p) + 2);
+
+	if (!n)
+		return -1;
+	if (old)
+		n[old++] = ' ';
+	strcpy(n + old, p);
+	cfg->params = n;
+	return 0;
+}
+
+int config_parse_serial(const char *value, struct vm_config *cfg, char *err, size_t errlen)
+{
+	struct serial_config sc = {.configured = true, .type = SERIAL_SINK};
+	uint64_t num = 1;
+	bool have_type = false;
+	char *copy = strdup(value), *save = NULL, *kv;
+	int ret = -1;
+
+	if (!copy) {
+		snprintf(err, errlen, "--serial: out of memory");
+		return -1;
+	}
+	for (kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		const char *k = kv, *v;
+
+		if (!eq) {
+			snprintf(err, errlen, "--serial: '%s' is not key=value", kv);
+			goto out;
+		}
+		*eq = '\0';
+		v = eq + 1;
+		if (!strcmp(k, "type")) {
+			have_type = true;
+			if (!strcmp(v, "stdout"))
+				sc.type = SERIAL_STDOUT;
+			else if (!strcmp(v, "file"))
+				sc.type = SERIAL_FILE;
+			else if (!strcmp(v, "sink"))
+				sc.type = SERIAL_SINK;
+			else if (!strcmp(v, "syslog"))
+				sc.type = SERIAL_SYSLOG;
+			else {
+				snprintf(err, errlen,
+					 "--serial: unknown type '%s' (stdout, file, sink or syslog)", v);
+				goto out;
+			}
+		} else if (!strcmp(k, "num")) {
+			if (!parse_u64(v, &num) || num < 1 || num > SERIAL_PORTS) {
+				snprintf(err, errlen, "--serial: num must be 1 to %d, not '%s'",
+					 SERIAL_PORTS, v);
+				goto out;
+			}
+		} else if (!strcmp(k, "path")) {
+			if (!*v) {
+				snprintf(err, errlen, "--serial: path is empty");
+				goto out;
+			}
+			free(sc.path);
+			sc.path = strdup(v);
+		} else if (!strcmp(k, "console") || !strcmp(k, "stdin")) {
+			bool b;
+
+			if (!parse_bool(v, &b)) {
+				snprintf(err, errlen, "--serial: %s must be true or false, not '%s'", k, v);
+				goto out;
+			}
+			if (k[0] == 'c')
+				sc.console = b;
+			else
+				sc.stdin_input = b;
+		} else {
+			snprintf(err, errlen, "--serial: unknown key '%s'", k);
+			goto out;
+		}
+	}
+	if (!have_type) {
+		snprintf(err, errlen, "--serial: type= is required");
+		goto out;
+	}
+	if (sc.type == SERIAL_FILE && !sc.path) {
+		snprintf(err, errlen, "--serial: type=file needs path=");
+		goto out;
+	}
+	if (sc.type != SERIAL_FILE && sc.path) {
+		snprintf(err, errlen, "--serial: path= only applies to type=file");
+		goto out;
+	}
+	if (cfg->serial[num - 1].configured) {
+		snprintf(err, errlen, "--serial: num=%llu is given twice", (unsigned long long)num);
+		goto out;
+	}
+	cfg->serial[num - 1] = sc;
+	sc.path = NULL;
+	ret = 0;
+out:
+	free(sc.path);
+	free(copy);
+	return ret;
+}
+
+static int parse_value(const struct opt *o, const char *v, struct vm_config *cfg, char *err,
+		       size_t errlen)
+{
+	uint64_t n;
+
+	switch (o->id) {
+	case OPT_INITRD:
+		cfg->initrd = v;
+		return 0;
+	case OPT_PARAMS:
+		return append_params(cfg, v);
+	case OPT_MEM:
+		if (!parse_u64(v, &n)) {
+			snprintf(err, errlen, "--mem: '%s' is not a number of MiB", v);
+			return -1;
+		}
+		if (n == 0) {
+			snprintf(err, errlen, "--mem: must be at least 1 MiB");
+			return -1;
+		}
+		cfg->mem_mib = n;
+		return 0;
+	case OPT_CPUS:
+		if (!parse_u64(v, &n)) {
+			snprintf(err, errlen, "--cpus: '%s' is not a number", v);
+			return -1;
+		}
+		if (n == 0) {
+			snprintf(err, errlen, "--cpus: must be at least 1");
+			return -1;
+		}
+		if (n > MAX_CPUS) {
+			snprintf(err, errlen, "--cpus: %llu is more than the %d supported",
+				 (unsigned long long)n, MAX_CPUS);
+			return -1;
+		}
+		cfg->cpus = (unsigned)n;
+		return 0;
+	case OPT_SERIAL:
+		return config_parse_serial(v, cfg, err, errlen);
+	case OPT_LOG_LEVEL:
+		if (!strcmp(v, "error"))
+			cfg->log_level = LOG_LVL_ERROR;
+		else if (!strcmp(v, "warn"))
+			cfg->log_level = LOG_LVL_WARN;
+		else if (!strcmp(v, "info"))
+			cfg->log_level = LOG_LVL_INFO;
+		else if (!strcmp(v, "debug"))
+			cfg->log_level = LOG_LVL_DEBUG;
+		else {
+			snprintf(err, errlen, "--log-level: unknown level '%s'", v);
+			return -1;
+		}
+		return 0;
+	case OPT_HELP:
+		break;
+	}
+	return 0;
+}
+
+static int validate(struct vm_config *cfg, char *err, size_t errlen)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	uint64_t host_mib = pages > 0 && psize > 0 ? ((uint64_t)pages * (uint64_t)psize) >> 20 : 0;
+	int consoles = 0, stdins = 0;
+
+	if (host_mib && cfg->mem_mib > host_mib) {
+		snprintf(err, errlen, "--mem: %llu MiB is more than the host's %llu MiB",
+			 (unsigned long long)cfg->mem_mib, (unsigned long long)host_mib);
+		return -1;
+	}
+	for (int i = 0; i < SERIAL_PORTS; i++) {
+		consoles += cfg->serial[i].configured && cfg->serial[i].console;
+		stdins += cfg->serial[i].configured && cfg->serial[i].stdin_input;
+	}
+	if (stdins > 1) {
+		snprintf(err, errlen, "--serial: stdin=true is given for more than one port");
+		return -1;
+	}
+	if (consoles > 1) {
+		snprintf(err, errlen, "--serial: console=true is given for more than one port");
+		return -1;
+	}
+	return 0;
+}
+
+enum parse_result config_parse_run(int argc, char **argv, struct vm_config *cfg, char *err,
+				   size_t errlen)
+{
+	bool any_serial = false;
+	int i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem_mib = DEFAULT_MEM_MIB;
+	cfg->cpus = DEFAULT_CPUS;
+	cfg->kvm_path = "/dev/kvm";
+	cfg->log_level = LOG_LVL_INFO;
+
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i], *v;
+		const struct opt *o;
+
+		if (!strcmp(arg, "--")) {
+			i++;
+			break;
+		}
+		if (arg[0] != '-' || arg[1] == '\0') {
+			if (cfg->kernel) {
+				snprintf(err, errlen, "unexpected argument '%s' (KERNEL is '%s')", arg,
+					 cfg->kernel);
+				return PARSE_ERROR;
+			}
+			cfg->kernel = arg;
+			continue;
+		}
+		o = find_opt(arg, &v);
+		if (!o) {
+			snprintf(err, errlen, "unknown flag '%s' (see crosvm run --help)", arg);
+			return PARSE_ERROR;
+		}
+		if (o->id == OPT_HELP)
+			return PARSE_HELP;
+		if (!v) {
+			if (i + 1 >= argc) {
+				snprintf(err, errlen, "--%s: needs a value", o->long_name);
+				return PARSE_ERROR;
+			}
+			v = argv[++i];
+		}
+		if (o->id == OPT_SERIAL)
+			any_serial = true;
+		if (parse_value(o, v, cfg, err, errlen))
+			return PARSE_ERROR;
+	}
+	for (; i < argc; i++) {
+		if (cfg->kernel) {
+			snprintf(err, errlen, "unexpected argument '%s'", argv[i]);
+			return PARSE_ERROR;
+		}
+		cfg->kernel = argv[i];
+	}
+	if (!cfg->kernel) {
+		snprintf(err, errlen, "KERNEL: missing (crosvm run [OPTIONS] KERNEL)");
+		return PARSE_ERROR;
+	}
+	if (!any_serial) {
+		cfg->serial[0] = (struct serial_config){
+			.configured = true, .type = SERIAL_STDOUT, .console = true, .stdin_input = true};
+	}
+	if (validate(cfg, err, errlen))
+		return PARSE_ERROR;
+	return PARSE_OK;
+}
+
+char *config_kernel_cmdline(const struct vm_config *cfg)
+{
+	char console[32] = "";
+	size_t n;
+	char *s;
+
+	for (int i = 0; i < SERIAL_PORTS; i++) {
+		if (cfg->serial[i].configured && cfg->serial[i].console)
+			snprintf(console, sizeof(console), "console=ttyS%d", i);
+	}
+	n = strlen(console) + (cfg->params ? strlen(cfg->params) : 0) + 2;
+	s = malloc(n);
+	if (!s)
+		return NULL;
+	snprintf(s, n, "%s%s%s", console, console[0] && cfg->params ? " " : "",
+		 cfg->params ? cfg->params : "");
+	return s;
+}
+
+void config_free(struct vm_config *cfg)
+{
+	free(cfg->params);
+	cfg->params = NULL;
+	for (int i = 0; i < SERIAL_PORTS; i++) {
+		free(cfg->serial[i].path);
+		cfg->serial[i].path = NULL;
+	}
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CROSVM_CONFIG_H
+#define CROSVM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/log.h"
+
+/* Process exit statuses. */
+#define EXIT_OK		    0
+#define EXIT_RUNTIME	    1 /* a failure while running (host error, device failure) */
+#define EXIT_BAD_INPUT	    2 /* bad command line, kernel, initrd, or no usable /dev/kvm */
+#define EXIT_TRIPLE_FAULT   3
+#define EXIT_INTERNAL_ERROR 4 /* KVM internal error or failed VM entry */
+
+#define SERIAL_PORTS	4
+#define DEFAULT_MEM_MIB 256
+#define DEFAULT_CPUS	1
+#define MAX_CPUS	254 /* APIC IDs must fit the MADT's 8-bit fields (0xff is broadcast) */
+
+enum serial_type { SERIAL_SINK, SERIAL_STDOUT, SERIAL_FILE, SERIAL_SYSLOG };
+
+struct serial_config {
+	bool configured;
+	enum serial_type type;
+	char *path; /* heap */
+	bool console;
+	bool stdin_input;
+};
+
+struct vm_config {
+	const char *kernel;
+	const char *initrd;
+	char *params; /* the -p strings, joined by spaces (heap) */
+	uint64_t mem_mib;
+	unsigned cpus;
+	struct serial_config serial[SERIAL_PORTS];
+	const char *kvm_path;
+	enum log_level log_level;
+};
+
+enum parse_result { PARSE_OK, PARSE_HELP, PARSE_ERROR };
+
+/*
+ * Parses the arguments of `crosvm run` (argv[0] is "run"). On PARSE_ERROR, err
+ * holds one line naming the flag and the reason.
+ */
+enum parse_result config_parse_run(int argc, char **argv, struct vm_config *cfg, char *err,
+				   size_t errlen);
+void config_free(struct vm_config *cfg);
+/* Parses one --serial value into cfg (exposed for tests). Returns 0 or -1 with err. */
+int config_parse_serial(const char *value, struct vm_config *cfg, char *err, size_t errlen);
+/* The kernel command line: the -p params plus what the config implies (console=). Heap. */
+char *config_kernel_cmdline(const struct vm_config *cfg);
+extern const char config_run_usage[];
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CROSVM_DEVICES_BUS_H
+#define CROSVM_DEVICES_BUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * Maps an address range (port I/O or MMIO) to a device. Handlers get the offset
+ * inside the range; accesses that straddle a range end are refused by the bus.
+ * Devices do their own locking: they are called from every vCPU thread.
+ */
+struct bus_ops {
+	void (*read)(void *opaque, uint64_t offset, uint8_t *data, uint32_t len);
+	void (*write)(void *opaque, uint64_t offset, const uint8_t *data, uint32_t len);
+};
+
+struct bus_range {
+	uint64_t base, len;
+	const char *name;
+	const struct bus_ops *ops;
+	void *opaque;
+};
+
+#define BUS_MAX_RANGES 64
+
+struct bus {
+	int nr;
+	struct bus_range ranges[BUS_MAX_RANGES];
+};
+
+/* Returns 0, or -1 when the range overlaps another or the bus is full. */
+int bus_add(struct bus *bus, uint64_t base, uint64_t len, const char *name,
+	    const struct bus_ops *ops, void *opaque);
+/* false when no device claims the access (reads then see all ones). */
+bool bus_read(const struct bus *bus, uint64_t addr, uint8_t *data, uint32_t len);
+bool bus_write(const struct bus *bus, uint64_t addr, const uint8_t *data, uint32_t len);
+
+#endif

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* The one place that formats log lines. */
+#include "util/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static enum log_level max_level = LOG_LVL_INFO;
+
+void log_set_level(enum log_level level)
+{
+	max_level = level;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	static const char *const names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
+	char line[1024];
+	va_list ap;
+	int n;
+
+	if (level > max_level)
+		return;
+	n = snprintf(line, sizeof(line), "[crosvm %s] ", names[level]);
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 2, fmt, ap);
+	va_end(ap);
+	/*
+	 * One write per line so lines from several threads never interleave;
+	 * "\r\n" because the terminal may be in raw mode.
+	 */
+	n = (int)strlen(line);
+	line[n++] = '\r';
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		return;
+}

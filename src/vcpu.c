@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* One thread per vCPU: KVM_RUN and the exits that need userspace (port I/O, MMIO). */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "arch/x86_64/regs.h"
+#include "util/log.h"
+#include "vm.h"
+
+#define SIG_VCPU_KICK SIGUSR1
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+void vcpu_signals_init(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIG_VCPU_KICK, &sa, NULL);
+}
+
+int vcpu_create(struct vm *vm, struct vcpu *v, unsigned id)
+{
+	void *run;
+
+	v->vm = vm;
+	v->id = id;
+	v->fd = kvm_create_vcpu(&vm->kvm, id);
+	if (v->fd < 0)
+		return v->fd;
+	run = mmap(NULL, (size_t)vm->kvm.vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd,
+		   0);
+	if (run == MAP_FAILED)
+		return -errno;
+	v->run = run;
+	return 0;
+}
+
+static void handle_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+
+	for (uint32_t i = 0; i < run->io.count; i++) {
+		if (run->io.direction == KVM_EXIT_IO_OUT)
+			bus_write(&v->vm->pio, run->io.port, data, run->io.size);
+		else
+			bus_read(&v->vm->pio, run->io.port, data, run->io.size);
+		data += run->io.size;
+	}
+}
+
+static void handle_mmio(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint32_t len = run->mmio.len > 8 ? 8 : run->mmio.len;
+
+	if (run->mmio.is_write)
+		bus_write(&v->vm->mmio, run->mmio.phys_addr, run->mmio.data, len);
+	else
+		bus_read(&v->vm->mmio, run->mmio.phys_addr, run->mmio.data, len);
+}
+
+/* Handles one exit; returns false when the vCPU must stop. */
+static bool handle_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	struct vm *vm = v->vm;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		handle_io(v);
+		return true;
+	case KVM_EXIT_MMIO:
+		handle_mmio(v);
+		return true;
+	case KVM_EXIT_INTR:
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		log_err("vcpu %u: triple fault", v->id);
+		x86_log_regs(v->fd, v->id);
+		vm_request_exit(vm, VM_EXIT_TRIPLE_FAULT);
+		return false;
+	case KVM_EXIT_SYSTEM_EVENT:
+		if (run->system_event.type == KVM_SYSTEM_EVENT_RESET)
+			vm_request_exit(vm, VM_EXIT_RESET);
+		else if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN)
+			vm_request_exit(vm, VM_EXIT_POWEROFF);
+		else {
+			log_err("vcpu %u: system event %u", v->id, run->system_event.type);
+			vm_request_exit(vm, VM_EXIT_FAILURE);
+		}
+		return false;
+	case KVM_EXIT_INTERNAL_ERROR:
+		log_err("vcpu %u: KVM internal error, suberror %u", v->id, run->internal.suberror);
+		x86_log_regs(v->fd, v->id);
+		vm_request_exit(vm, VM_EXIT_INTERNAL_ERROR);
+		return false;
+	case KVM_EXIT_FAIL_ENTRY:
+		log_err("vcpu %u: VM entry failed, hardware reason %#llx", v->id,
+			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		x86_log_regs(v->fd, v->id);
+		vm_request_exit(vm, VM_EXIT_INTERNAL_ERROR);
+		return false;
+	case KVM_EXIT_HLT:
+		/* The in-kernel irqchip handles HLT; getting here means it is halted for good. */
+		log_err("vcpu %u: halted with no way to wake up", v->id);
+		x86_log_regs(v->fd, v->id);
+		vm_request_exit(vm, VM_EXIT_FAILURE);
+		return false;
+	default:
+		log_err("vcpu %u: unexpected exit reason %u", v->id, run->exit_reason);
+		x86_log_regs(v->fd, v->id);
+		vm_request_exit(vm, VM_EXIT_INTERNAL_ERROR);
+		return false;
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIG_VCPU_KICK);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	while (!atomic_load(&v->vm->stopping)) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			log_err("vcpu %u: KVM_RUN: %s", v->id, strerror(errno));
+			vm_request_exit(v->vm, VM_EXIT_FAILURE);
+			break;
+		}
+		if (!handle_exit(v))
+			break;
+	}
+	return NULL;
+}
+
+int vcpu_start(struct vcpu *v)
+{
+	int r = pthread_create(&v->thread, NULL, vcpu_thread, v);
+
+	if (r)
+		return -r;
+	v->started = true;
+	return 0;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	/* immediate_exit closes the race with a thread about to enter KVM_RUN. */
+	if (v->run)
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (v->started)
+		pthread_kill(v->thread, SIG_VCPU_KICK);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CROSVM_VM_H
+#define CROSVM_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "config.h"
+#include "devices/acpi_pm.h"
+#include "devices/bus.h"
+#include "devices/cmos.h"
+#include "devices/exit.h"
+#include "devices/i8042.h"
+#include "devices/pci/pci_root.h"
+#include "devices/serial.h"
+#include "kvm/kvm.h"
+#include "memory/guest_memory.h"
+
+struct vm;
+
+struct vcpu {
+	unsigned id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+	struct vm *vm;
+};
+
+struct vm {
+	const struct vm_config *cfg;
+	struct kvm kvm;
+	struct guest_memory mem;
+	struct bus pio;
+	struct bus mmio;
+
+	struct serial serial[SERIAL_PORTS];
+	struct cmos cmos;
+	struct i8042 i8042;
+	struct acpi_pm acpi_pm;
+	struct pci_root pci;
+
+	unsigned nr_vcpus;
+	struct vcpu *vcpus;
+
+	_Atomic int exit_reason; /* enum vm_exit_reason; the first request wins */
+	atomic_bool stopping;
+	int exit_evt;	  /* eventfd: a vCPU or device asked the VM to stop */
+	int rx_space_evt; /* eventfd: the stdin serial port has room again */
+	int stdin_port;	  /* index of the port fed from stdin, or -1 */
+};
+
+/* Builds and runs a VM from cfg; returns the process exit status. */
+int vm_run(const struct vm_config *cfg);
+
+/* Called by vCPUs and devices (any thread). */
+void vm_request_exit(struct vm *vm, enum vm_exit_reason reason);
+
+/* vcpu.c */
+int vcpu_create(struct vm *vm, struct vcpu *v, unsigned id);
+int vcpu_start(struct vcpu *v);
+/* Makes a running KVM_RUN return promptly and never re-enter. */
+void vcpu_kick(struct vcpu *v);
+void vcpu_signals_init(void);
+
+#endif

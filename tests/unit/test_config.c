@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+static struct vm_config cfg;
+static char err[512];
+
+#define PARSE(...)                                                                                 \
+	({                                                                                         \
+		char *argv[] = {"run", __VA_ARGS__};                                               \
+		config_free(&cfg);                                                                 \
+		config_parse_run((int)(sizeof(argv) / sizeof(argv[0])), argv, &cfg, err,          \
+				 sizeof(err));                                                     \
+	})
+
+static int teardown(void **state)
+{
+	config_free(&cfg);
+	return 0;
+}
+
+static void test_defaults(void **state)
+{
+	char *cl;
+
+	assert_int_equal(PARSE("vmlinux"), PARSE_OK);
+	assert_string_equal(cfg.kernel, "vmlinux");
+	assert_int_equal(cfg.mem_mib, 256);
+	assert_int_equal(cfg.cpus, 1);
+	assert_true(cfg.serial[0].configured);
+	assert_int_equal(cfg.serial[0].type, SERIAL_STDOUT);
+	assert_true(cfg.serial[0].console);
+	assert_true(cfg.serial[0].stdin_input);
+	assert_false(cfg.serial[1].configured);
+	cl = config_kernel_cmdline(&cfg);
+	assert_string_equal(cl, "console=ttyS0");
+	free(cl);
+}
+
+static void test_flags(void **state)
+{
+	char *cl;
+
+	assert_int_equal(PARSE("-m", "1024", "--cpus=4", "-i", "initrd", "-p", "quiet", "--params",
+			       "panic=-1", "bz"),
+			 PARSE_OK);
+	assert_int_equal(cfg.mem_mib, 1024);
+	assert_int_equal(cfg.cpus, 4);
+	assert_string_equal(cfg.initrd, "initrd");
+	assert_string_equal(cfg.params, "quiet panic=-1");
+	cl = config_kernel_cmdline(&cfg);
+	assert_string_equal(cl, "console=ttyS0 quiet panic=-1");
+	free(cl);
+	assert_int_equal(PARSE("-m512", "--mem", "64", "bz"), PARSE_OK);
+	assert_int_equal(cfg.mem_mib, 64);
+	assert_int_equal(PARSE("--help"), PARSE_HELP);
+	assert_int_equal(PARSE("-h", "bz"), PARSE_HELP);
+}
+
+static void test_errors(void **state)
+{
+	assert_int_equal(PARSE("-m", "0", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--mem"));
+	assert_int_equal(PARSE("-m", "-5", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("-m", "12abc", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("-m", "99999999999", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "host"));
+	assert_int_equal(PARSE("-c", "0", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--cpus"));
+	assert_int_equal(PARSE("-c", "100000", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("--bogus", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--bogus"));
+	assert_int_equal(PARSE("-x", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("bz", "extra"), PARSE_ERROR);
+	assert_int_equal(PARSE("-m"), PARSE_ERROR);
+	assert_non_null(strstr(err, "needs a value"));
+	assert_int_equal(PARSE("-m", "64"), PARSE_ERROR);
+	assert_non_null(strstr(err, "KERNEL"));
+	assert_int_equal(PARSE("--log-level", "loud", "bz"), PARSE_ERROR);
+}
+
+static void test_serial(void **state)
+{
+	char *cl;
+
+	assert_int_equal(PARSE("--serial", "type=file,num=2,path=/tmp/x,console=true", "bz"),
+			 PARSE_OK);
+	assert_false(cfg.serial[0].configured);
+	assert_true(cfg.serial[1].configured);
+	assert_int_equal(cfg.serial[1].type, SERIAL_FILE);
+	assert_string_equal(cfg.serial[1].path, "/tmp/x");
+	cl = config_kernel_cmdline(&cfg);
+	assert_string_equal(cl, "console=ttyS1");
+	free(cl);
+
+	assert_int_equal(PARSE("--serial", "type=sink", "--serial", "type=syslog,num=4", "bz"),
+			 PARSE_OK);
+	assert_int_equal(cfg.serial[0].type, SERIAL_SINK);
+	assert_int_equal(cfg.serial[3].type, SERIAL_SYSLOG);
+	cl = config_kernel_cmdline(&cfg);
+	assert_string_equal(cl, "");
+	free(cl);
+
+	assert_int_equal(PARSE("--serial", "type=bogus", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--serial"));
+	assert_int_equal(PARSE("--serial", "num=9,type=stdout", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("--serial", "num=0,type=stdout", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("--serial", "num=1", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "type="));
+	assert_int_equal(PARSE("--serial", "type=file", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("--serial", "type=stdout,path=/x", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("--serial", "type=stdout,color=red", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("--serial", "type=stdout,stdin", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("--serial", "type=stdout,console=maybe", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("--serial", "type=stdout", "--serial", "type=sink", "bz"),
+			 PARSE_ERROR);
+	assert_non_null(strstr(err, "twice"));
+	assert_int_equal(PARSE("--serial", "type=stdout,stdin=true", "--serial",
+			       "type=stdout,num=2,stdin=true", "bz"),
+			 PARSE_ERROR);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_serial),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, teardown);
+}

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <elf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader/loader.h"
+
+#define MEM_SIZE (32u << 20)
+
+static struct guest_memory gm;
+static uint8_t *img;
+static char err[256];
+
+static int setup(void **state)
+{
+	struct gm_layout l = {.nr = 1, .gpa = {0}, .size = {MEM_SIZE}};
+
+	img = calloc(1, 1 << 20);
+	return img ? gm_create(&gm, &l) : -1;
+}
+
+static int teardown(void **state)
+{
+	gm_destroy(&gm);
+	free(img);
+	return 0;
+}
+
+/* A bzImage with one setup sector after the boot sector and a 4 KiB payload. */
+static size_t make_bzimage(void)
+{
+	struct setup_header *h = (struct setup_header *)(img + 0x1f1);
+	size_t len = 1024 + 4096;
+
+	memset(img, 0, len);
+	h->setup_sects = 1;
+	h->boot_flag = 0xaa55;
+	img[0x200] = 0xeb;
+	img[0x201] = 0x6a; /* header ends at 0x26c */
+	memcpy(img + 0x202, "HdrS", 4);
+	h->version = 0x020f;
+	h->loadflags = LOADED_HIGH;
+	h->xloadflags = XLF_KERNEL_64;
+	h->cmdline_size = 2047;
+	h->initrd_addr_max = 0x7fffffff;
+	h->init_size = 0x200000;
+	memset(img + 1024, 0xcc, 4096);
+	return len;
+}
+
+static void test_detect(void **state)
+{
+	size_t len = make_bzimage();
+
+	assert_int_equal(kernel_detect(img, len), KERNEL_FORMAT_BZIMAGE);
+	assert_int_equal(kernel_detect(img, 0x100), KERNEL_FORMAT_UNKNOWN);
+	memcpy(img, ELFMAG, SELFMAG);
+	assert_int_equal(kernel_detect(img, len), KERNEL_FORMAT_ELF);
+	memset(img, 0, 64);
+	img[0x202] = 'X';
+	assert_int_equal(kernel_detect(img, len), KERNEL_FORMAT_UNKNOWN);
+	struct kernel_info ki;
+	assert_int_equal(kernel_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a Linux kernel"));
+}
+
+static void test_bzimage_ok(void **state)
+{
+	size_t len = make_bzimage();
+	struct kernel_info ki;
+	uint8_t *k = gm_ptr(&gm, 0x100000, 4096);
+
+	assert_int_equal(kernel_load(&gm, img, len, &ki, err, sizeof(err)), 0);
+	assert_true(ki.has_setup_header);
+	assert_int_equal(ki.entry, 0x100200);
+	assert_int_equal(ki.end, 0x100000 + 0x200000);
+	assert_int_equal(ki.cmdline_max, 2047);
+	assert_int_equal(ki.initrd_addr_max, 0x7fffffff);
+	assert_int_equal(ki.hdr.version, 0x020f);
+	assert_int_equal(k[0], 0xcc);
+	assert_int_equal(k[4095], 0xcc);
+}
+
+static void test_bzimage_bad(void **state)
+{
+	struct setup_header *h = (struct setup_header *)(img + 0x1f1);
+	struct kernel_info ki;
+	size_t len;
+
+	len = make_bzimage();
+	h->version = 0x0209;
+	assert_int_equal(bzimage_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "too old"));
+
+	len = make_bzimage();
+	h->xloadflags = 0;
+	assert_int_equal(bzimage_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "64-bit"));
+
+	len = make_bzimage();
+	h->setup_sects = 200; /* setup larger than the file */
+	assert_int_equal(bzimage_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "truncated"));
+
+	len = make_bzimage();
+	h->init_size = 0xffffffff; /* needs more than guest memory */
+	assert_int_equal(bzimage_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "more than guest memory"));
+
+	len = make_bzimage();
+	assert_int_equal(bzimage_load(&gm, img, 0x203, &ki, err, sizeof(err)), -1);
+}
+
+/* An ELF64 with one PT_LOAD of 0x100 file bytes and 0x1000 memory bytes. */
+static size_t make_elf(uint64_t paddr, uint64_t vaddr, uint64_t entry)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(img + sizeof(*eh));
+
+	memset(img, 0, 0x1000);
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_machine = EM_X86_64;
+	eh->e_entry = entry;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_phentsize = sizeof(*ph);
+	eh->e_phnum = 1;
+	ph->p_type = PT_LOAD;
+	ph->p_offset = 0x200;
+	ph->p_paddr = paddr;
+	ph->p_vaddr = vaddr;
+	ph->p_filesz = 0x100;
+	ph->p_memsz = 0x1000;
+	memset(img + 0x200, 0x90, 0x100);
+	return 0x300;
+}
+
+static void test_elf_ok(void **state)
+{
+	struct kernel_info ki;
+	size_t len = make_elf(0x200000, 0x200000, 0x200010);
+	uint8_t *p = gm_ptr(&gm, 0x200000, 0x1000);
+
+	memset(p, 0xee, 0x1000);
+	assert_int_equal(kernel_load(&gm, img, len, &ki, err, sizeof(err)), 0);
+	assert_false(ki.has_setup_header);
+	assert_int_equal(ki.entry, 0x200010);
+	assert_int_equal(ki.end, 0x201000);
+	assert_int_equal(p[0], 0x90);
+	assert_int_equal(p[0xff], 0x90);
+	assert_int_equal(p[0x100], 0); /* bss zeroed */
+	assert_int_equal(p[0xfff], 0);
+}
+
+static void test_elf_virtual_entry(void **state)
+{
+	struct kernel_info ki;
+	size_t len = make_elf(0x1000000, 0xffffffff81000000ull, 0xffffffff81000040ull);
+
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), 0);
+	assert_int_equal(ki.entry, 0x1000040);
+}
+
+static void test_elf_bad(void **state)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(img + sizeof(*eh));
+	struct kernel_info ki;
+	size_t len;
+
+	len = make_elf(0x200000, 0x200000, 0x200000);
+	eh->e_ident[EI_CLASS] = ELFCLASS32;
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+
+	len = make_elf(0x200000, 0x200000, 0x200000);
+	eh->e_machine = EM_AARCH64;
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+
+	len = make_elf(0x200000, 0x200000, 0x200000);
+	eh->e_phnum = 0xffff; /* table runs past the file */
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+
+	len = make_elf(0x200000, 0x200000, 0x200000);
+	eh->e_phoff = UINT64_MAX - 8;
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+
+	len = make_elf(0x200000, 0x200000, 0x200000);
+	ph->p_offset = UINT64_MAX - 0x10; /* offset + filesz overflows */
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "outside the file"));
+
+	len = make_elf(0x200000, 0x200000, 0x200000);
+	ph->p_filesz = 0x2000; /* filesz > memsz */
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+
+	len = make_elf(MEM_SIZE - 0x800, MEM_SIZE - 0x800, MEM_SIZE - 0x800);
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "outside guest memory"));
+
+	len = make_elf(0xfffffffffffff000ull, 0x200000, 0x200000);
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+
+	len = make_elf(0x200000, 0x200000, 0x900000); /* entry in no segment */
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "entry"));
+
+	len = make_elf(0x200000, 0x200000, 0x200000);
+	ph->p_type = PT_NOTE;
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+
+	assert_int_equal(elf_load(&gm, img, 20, &ki, err, sizeof(err)), -1);
+}
+
+static void test_initrd_place(void **state)
+{
+	struct kernel_info ki = {.end = 0x1200000, .initrd_addr_max = 0x7fffffff};
+	uint64_t addr;
+
+	assert_int_equal(initrd_place(&gm, &ki, 0x100001, &addr, err, sizeof(err)), 0);
+	assert_int_equal(addr & 0xfff, 0);
+	assert_true(addr + 0x100001 <= MEM_SIZE);
+	assert_true(addr >= 0x1200000);
+	assert_int_equal(addr, (MEM_SIZE - 0x100001) & ~0xfffull);
+
+	/* Honour initrd_addr_max. */
+	ki.initrd_addr_max = 0x17fffff;
+	assert_int_equal(initrd_place(&gm, &ki, 0x1000, &addr, err, sizeof(err)), 0);
+	assert_int_equal(addr, 0x1800000 - 0x1000);
+
+	/* Too big: would overlap the kernel. */
+	ki.initrd_addr_max = 0x7fffffff;
+	assert_int_equal(initrd_place(&gm, &ki, MEM_SIZE - 0x1000000, &addr, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "does not fit"));
+	assert_int_equal(initrd_place(&gm, &ki, UINT64_MAX, &addr, err, sizeof(err)), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_detect),
+		cmocka_unit_test(test_bzimage_ok),
+		cmocka_unit_test(test_bzimage_bad),
+		cmocka_unit_test(test_elf_ok),
+		cmocka_unit_test(test_elf_virtual_entry),
+		cmocka_unit_test(test_elf_bad),
+		cmocka_unit_test(test_initrd_place),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -305,6 +305,7 @@ static int setup_vcpus(struct vm *vm, uint64_t entry)
 	size_t cpuid_size = sizeof(struct kvm_cpuid2) +
 			    vm->kvm.supported_cpuid->nent * sizeof(struct kvm_cpuid_entry2);
 	struct kvm_cpuid2 *cpuid = malloc(cpuid_size);
+	bool tsc_deadline = ioctl(vm->kvm.fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	int r;
 
 	vm->vcpus = calloc(vm->nr_vcpus, sizeof(*vm->vcpus));
@@ -319,7 +320,7 @@ static int setup_vcpus(struct vm *vm, uint64_t entry)
 		if (r)
 			goto fail;
 		memcpy(cpuid, vm->kvm.supported_cpuid, cpuid_size);
-		x86_cpuid_for_vcpu(cpuid, i, vm->nr_vcpus);
+		x86_cpuid_for_vcpu(cpuid, i, vm->nr_vcpus, tsc_deadline);
 		if (ioctl(v->fd, KVM_SET_CPUID2, cpuid) < 0) {
 			r = -errno;
 			goto fail;
@@ -409,6 +410,10 @@ static void stop_vcpus(struct vm *vm)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i].started)
 			pthread_join(vm->vcpus[i].thread, NULL);
+	/* Where each vCPU stopped: the first clue when a guest hangs. */
+	if (vm->cfg->log_level >= LOG_LVL_DEBUG)
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			x86_log_regs(vm->vcpus[i].fd, i);
 }
 
 static int exit_status(enum vm_exit_reason reason)
@@ -497,6 +502,10 @@ int vm_run(const struct vm_config *cfg)
 	log_debug("VM built: %u vCPUs, %llu MiB, entry %#llx", vm->nr_vcpus,
 		  (unsigned long long)cfg->mem_mib, (unsigned long long)entry);
 
+	if (vm->stdin_port >= 0 && !term_stdin_usable()) {
+		log_warn("stdin is a terminal of another process group (background job): no guest input");
+		vm->stdin_port = -1;
+	}
 	if (vm->stdin_port >= 0) {
 		if (term_set_raw())
 			log_warn("cannot put the terminal in raw mode: %s", strerror(errno));

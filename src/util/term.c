@@ -16,6 +16,12 @@ void term_restore(void)
 	}
 }
 
+bool term_stdin_usable(void)
+{
+	/* Reading or configuring a terminal from the background would stop us (SIGTTIN/SIGTTOU). */
+	return !isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) == getpgrp();
+}
+
 int term_set_raw(void)
 {
 	struct termios raw;

@@ -27,7 +27,8 @@ static void test_topology(void **state)
 {
 	struct kvm_cpuid2 *c = make();
 
-	x86_cpuid_for_vcpu(c, 2, 3);
+	x86_cpuid_for_vcpu(c, 2, 3, true);
+	assert_true(c->entries[0].ecx & (1u << 24));
 	assert_int_equal(c->entries[0].ebx >> 24, 2);
 	assert_int_equal((c->entries[0].ebx >> 16) & 0xff, 3);
 	assert_int_equal(c->entries[0].ebx & 0xffff, 0xabcd);
@@ -47,7 +48,8 @@ static void test_single(void **state)
 	struct kvm_cpuid2 *c = make();
 
 	c->entries[0].edx = 1u << 28;
-	x86_cpuid_for_vcpu(c, 0, 1);
+	x86_cpuid_for_vcpu(c, 0, 1, false);
+	assert_false(c->entries[0].ecx & (1u << 24));
 	assert_int_equal(c->entries[0].ebx >> 24, 0);
 	assert_false(c->entries[0].edx & (1u << 28));
 	assert_int_equal(c->entries[2].eax, 0);

@@ -122,14 +122,10 @@ static uint32_t build_madt(uint8_t *b, unsigned ncpus)
 	w32(b, off + 4, (uint32_t)X86_IOAPIC_ADDR);
 	w32(b, off + 8, 0);
 	off += 12;
-	/* ISA IRQ 0 (the PIT) arrives on IOAPIC pin 2. */
-	w8(b, off, 2);
-	w8(b, off + 1, 10);
-	w8(b, off + 2, 0);
-	w8(b, off + 3, 0);
-	w32(b, off + 4, 2);
-	w16(b, off + 8, 0);
-	off += 10;
+	/*
+	 * No override for ISA IRQ 0: KVM's default routing sends the in-kernel
+	 * PIT to IOAPIC pin 0, so the identity mapping is the truth here.
+	 */
 	/* SCI: level-triggered, active high. */
 	w8(b, off, 2);
 	w8(b, off + 1, 10);

@@ -5,6 +5,7 @@
 
 #define LEAF1_ECX_HYPERVISOR (1u << 31)
 #define LEAF1_EDX_HTT	     (1u << 28)
+#define LEAF1_ECX_TSC_DEADLINE (1u << 24)
 
 /* Bits needed to number n items: the APIC ID field width for n cores. */
 static unsigned order(unsigned n)
@@ -16,7 +17,8 @@ static unsigned order(unsigned n)
 	return s;
 }
 
-void x86_cpuid_for_vcpu(struct kvm_cpuid2 *cpuid, unsigned id, unsigned ncpus)
+void x86_cpuid_for_vcpu(struct kvm_cpuid2 *cpuid, unsigned id, unsigned ncpus,
+			bool tsc_deadline)
 {
 	unsigned core_bits = order(ncpus);
 
@@ -28,6 +30,8 @@ void x86_cpuid_for_vcpu(struct kvm_cpuid2 *cpuid, unsigned id, unsigned ncpus)
 			/* EBX: initial APIC ID [31:24], logical processor count [23:16]. */
 			e->ebx = (id << 24) | ((ncpus & 0xff) << 16) | (e->ebx & 0xffff);
 			e->ecx |= LEAF1_ECX_HYPERVISOR;
+			if (tsc_deadline)
+				e->ecx |= LEAF1_ECX_TSC_DEADLINE;
 			if (ncpus > 1)
 				e->edx |= LEAF1_EDX_HTT;
 			else

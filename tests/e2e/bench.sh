@@ -1,0 +1,97 @@
+#!/bin/sh
+# Boot benchmark, run INSIDE the e2e test host (e2e.mode=bench) by bench/boot.
+#
+# Boots the Debian kernel + guest.cpio to the GUEST-INIT-OK marker
+# BENCH_RUNS times (default 5) with each VMM: crosvm, QEMU -M microvm and
+# QEMU -M q35 (all with KVM, 1 vCPU, 256 MiB, the same kernel parameters).
+# vmmtime measures launch-to-marker time and the VMM's peak RSS (VmHWM) at
+# the marker, the same way for every VMM. Prints one BENCH-RUN line per
+# boot, a table, and BENCH-DONE.
+
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+RUNS=${BENCH_RUNS:-5}
+CROSVM=${CROSVM:-/e2e/crosvm}
+KERNEL=${E2E_KERNEL:-/e2e/vmlinuz}
+INITRD=${E2E_INITRD:-/e2e/guest.cpio}
+VMMTIME=${VMMTIME:-/e2e/vmmtime}
+QEMU=${QEMU:-/usr/bin/qemu-system-x86_64}
+WORK=${BENCH_WORK:-/tmp/bench}
+PARAMS="quiet e2e=poweroff"
+MEM=256
+MARKER=GUEST-INIT-OK
+
+mkdir -p "$WORK"
+: >"$WORK/results"
+
+qemu_args() {
+	echo "-enable-kvm -cpu host -M $1 -smp 1 -m $MEM -nodefaults -no-user-config -nographic -serial stdio -no-reboot"
+}
+
+bench_one() { # NAME COMMAND...
+	name=$1
+	shift
+	i=1
+	while [ "$i" -le "$RUNS" ]; do
+		res=$("$VMMTIME" -t 90 -g 10 -o "$WORK/$name.$i.log" "$MARKER" -- "$@")
+		echo "BENCH-RUN vmm=$name run=$i $res"
+		case "$res" in
+		*"marker=1"*) ;;
+		*)
+			echo "BENCH-FAIL $name run $i: no $MARKER; log tail:"
+			tail -n 15 "$WORK/$name.$i.log" | tr -d '\r' | sed 's/^/    | /'
+			;;
+		esac
+		echo "$name $res" >>"$WORK/results"
+		i=$((i + 1))
+	done
+}
+
+echo "BENCH: $RUNS boots per VMM to $MARKER, kernel params '$PARAMS', $MEM MiB, 1 vCPU"
+if [ -x "$CROSVM" ]; then
+	bench_one crosvm "$CROSVM" run -c 1 -m "$MEM" -p "$PARAMS" -i "$INITRD" "$KERNEL"
+else
+	echo "BENCH: no crosvm in this test host, skipping it"
+fi
+# shellcheck disable=SC2046 # word splitting of the option list is intended
+bench_one qemu-microvm "$QEMU" $(qemu_args microvm,rtc=on) \
+	-kernel "$KERNEL" -initrd "$INITRD" -append "console=ttyS0 $PARAMS"
+# shellcheck disable=SC2046
+bench_one qemu-q35 "$QEMU" $(qemu_args q35) \
+	-kernel "$KERNEL" -initrd "$INITRD" -append "console=ttyS0 $PARAMS"
+
+# Table: median of the successful runs (marker seen) per VMM.
+echo "BENCH-TABLE"
+awk '
+function median(list, n,    a, i, j, t) {
+	split(list, a, " ")
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{
+	vmm = $1
+	if (!(vmm in seen)) { seen[vmm] = 1; order[++nv] = vmm }
+	total[vmm]++
+	if ($0 !~ /marker=1/) next
+	for (f = 2; f <= NF; f++) {
+		split($f, kv, "=")
+		if (kv[1] == "marker_s") t = kv[2]
+		if (kv[1] == "hwm_kb") r = kv[2] / 1024
+	}
+	ok[vmm]++
+	ts[vmm] = ts[vmm] " " t
+	rs[vmm] = rs[vmm] " " r
+}
+END {
+	printf "%-14s %6s %18s %20s\n", "VMM", "boots", "median s to marker", "median peak RSS MiB"
+	for (k = 1; k <= nv; k++) {
+		v = order[k]
+		if (ok[v] > 0)
+			printf "%-14s %3d/%-2d %18.3f %20.1f\n", v, ok[v], total[v], median(ts[v], ok[v]), median(rs[v], ok[v])
+		else
+			printf "%-14s %3d/%-2d %18s %20s\n", v, 0, total[v], "-", "-"
+	}
+}' "$WORK/results"
+echo "BENCH-DONE"

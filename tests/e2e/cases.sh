@@ -1,0 +1,373 @@
+#!/bin/sh
+# crosvm end-to-end cases. Runs INSIDE the nested test host (busybox sh,
+# started by its /init in e2e.mode=test) or directly on a host with real
+# KVM (started by run.sh). POSIX sh + busybox/coreutils tools only.
+#
+# Each case prints exactly one line "E2E: PASS <name>" or
+# "E2E: FAIL <name>: <reason>" (a failure is followed by the tail of the
+# captured crosvm output, each line indented with "    | "), and the script
+# ends with "E2E-DONE".
+#
+# Variables:
+#   CROSVM            crosvm binary (/e2e/crosvm)
+#   E2E_KERNEL        Debian bzImage (/e2e/vmlinuz)
+#   E2E_INITRD        guest initramfs (/e2e/guest.cpio)
+#   E2E_ELFKERNEL     ELF64 test kernel (/e2e/elfkernel)
+#   E2E_WORK          scratch directory (/tmp/e2e), emptied first
+#   E2E_BOOT_TIMEOUT  seconds allowed for one Linux guest run (90)
+#   E2E_CASES         space-separated case names or shell patterns to run
+#                     (default: all), e.g. "elf-kernel bad-*"
+
+# Absolute paths: the bad-input cases run crosvm in an empty directory.
+abspath() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+CROSVM=$(abspath "${CROSVM:-/e2e/crosvm}")
+KERNEL=$(abspath "${E2E_KERNEL:-/e2e/vmlinuz}")
+INITRD=$(abspath "${E2E_INITRD:-/e2e/guest.cpio}")
+ELFKERNEL=$(abspath "${E2E_ELFKERNEL:-/e2e/elfkernel}")
+WORK=$(abspath "${E2E_WORK:-/tmp/e2e}")
+BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-90}
+CASES=${E2E_CASES:-}
+# Seconds for runs that must end at once (bad input, the ELF kernel).
+QUICK_TIMEOUT=30
+
+npass=0
+nfail=0
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+
+# ---------------------------------------------------------------- helpers
+
+elapsed() { cut -d' ' -f1 /proc/uptime; }
+# since T0 T1: seconds from T0 to T1 (uptime values), one decimal.
+since() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# want NAME...: is any of the cases NAME selected by E2E_CASES?
+want() {
+	[ -z "$CASES" ] && return 0
+	set -f # the patterns are for case, not for file names
+	for want_name in "$@"; do
+		for want_pat in $CASES; do
+			# shellcheck disable=SC2254 # patterns are intended
+			case "$want_name" in $want_pat) set +f && return 0 ;; esac
+		done
+	done
+	set +f
+	return 1
+}
+
+pass() {
+	echo "E2E: PASS $1"
+	npass=$((npass + 1))
+}
+
+# fail NAME REASON [FILE...]: report, then show the tail of each FILE.
+fail() {
+	name=$1
+	reason=$2
+	shift 2
+	echo "E2E: FAIL $name: $reason"
+	nfail=$((nfail + 1))
+	for f in "$@"; do
+		[ -s "$f" ] || continue
+		echo "    | --- tail of $(basename "$f")"
+		tail -n 20 "$f" | tr -d '\r' | sed 's/^/    | /'
+	done
+}
+
+# has FILE TEXT: does the (CR-stripped) output contain the fixed TEXT?
+has() { tr -d '\r' <"$1" | grep -qF -- "$2"; }
+
+# value FILE KEY: the value of the first "KEY=value" line of FILE.
+value() { tr -d '\r' <"$1" | sed -n "s/^$2=//p" | head -n 1; }
+
+# wait_for FILE TEXT SECONDS PID: wait until FILE contains TEXT. Returns
+# 0 when it does, 1 on timeout, 2 when PID exited first.
+wait_for() {
+	deadline=$(($(date +%s) + $3))
+	while :; do
+		has "$1" "$2" && return 0
+		if ! kill -0 "$4" 2>/dev/null; then
+			has "$1" "$2" && return 0
+			return 2
+		fi
+		[ "$(date +%s)" -ge "$deadline" ] && return 1
+		sleep 0.2
+	done
+}
+
+# status_text STATUS: describe a crosvm exit status.
+status_text() {
+	case "$1" in
+	0) echo "0 (guest shutdown)" ;;
+	1) echo "1 (runtime failure)" ;;
+	2) echo "2 (bad input)" ;;
+	3) echo "3 (triple fault)" ;;
+	4) echo "4 (KVM internal error)" ;;
+	timeout) echo "none: still running at the time limit, so it was killed" ;;
+	124 | 143) echo "$1 (terminated)" ;;
+	137) echo "$1 (killed)" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# vm DIR TIMEOUT ARGS...: run "crosvm run ARGS" with stdin from /dev/null,
+# stdout to DIR/out, stderr to DIR/err; sets STATUS.
+vm() {
+	dir=$1
+	t=$2
+	shift 2
+	mkdir -p "$dir"
+	t_a=$(elapsed)
+	timeout -k 5 "$t" "$CROSVM" run "$@" </dev/null >"$dir/out" 2>"$dir/err"
+	STATUS=$?
+	STATUS=$(timed_out "$t_a" "$t" "$STATUS")
+}
+
+# timed_out START LIMIT STATUS: prints "timeout" when the run lasted
+# LIMIT seconds or more (it was killed, whatever status it then exited
+# with), else STATUS.
+timed_out() {
+	if awk -v a="$1" -v b="$(elapsed)" -v t="$2" 'BEGIN { exit !(b - a >= t - 0.5) }'; then
+		echo timeout
+	else
+		echo "$3"
+	fi
+}
+
+echo "cases: start at $(elapsed)s: crosvm=$CROSVM kernel=$KERNEL initrd=$INITRD"
+for f in "$CROSVM" "$KERNEL" "$INITRD" "$ELFKERNEL"; do
+	[ -e "$f" ] || echo "cases: warning: $f does not exist"
+done
+
+# ---------------------------------------------------------------- bad input
+# Each must exit 2 with exactly one line on stderr and leave nothing
+# behind: no file in its (empty) working directory, nothing new in
+# /dev/shm and no crosvm process.
+
+# bad NAME WORD ARGS...: WORD must appear in the error (case-insensitive),
+# so that the input is refused for the right reason.
+bad() {
+	name=$1
+	word=$2
+	shift 2
+	want "$name" || return 0
+	dir=$WORK/$name
+	mkdir -p "$dir/cwd"
+	ls -A /dev/shm 2>/dev/null >"$dir/shm.before"
+	(cd "$dir/cwd" && timeout -k 2 "$QUICK_TIMEOUT" "$CROSVM" run "$@" \
+		</dev/null >"$dir/out" 2>"$dir/err")
+	st=$?
+	ls -A /dev/shm 2>/dev/null >"$dir/shm.after"
+	lines=$(wc -l <"$dir/err" | tr -d ' ')
+	# A last line without a newline counts as a line too.
+	[ -s "$dir/err" ] && [ "$(tail -c 1 "$dir/err" | od -An -c | tr -d ' ')" != '\n' ] &&
+		lines=$((lines + 1))
+	left=$(ls -A "$dir/cwd")
+	# A crosvm process still running (busybox has no pgrep; busybox
+	# timeout's own watcher process may linger a second: not counted).
+	procs=$(ps -o pid,args 2>/dev/null | awk -v c="$CROSVM" '$2 == c { print }')
+	if [ "$st" != 2 ]; then
+		fail "$name" "exit status $(status_text "$st"), expected 2 (bad input)" "$dir/err" "$dir/out"
+	elif [ "$lines" != 1 ]; then
+		fail "$name" "$lines lines on stderr, expected exactly 1" "$dir/err"
+	elif [ -z "$(tr -d ' \t\n' <"$dir/err")" ]; then
+		fail "$name" "the stderr line is empty" "$dir/err"
+	elif ! grep -qiF -- "$word" "$dir/err"; then
+		fail "$name" "the error does not mention '$word'" "$dir/err"
+	elif [ -n "$left" ]; then
+		fail "$name" "left files behind in its working directory: $left" "$dir/err"
+	elif ! cmp -s "$dir/shm.before" "$dir/shm.after"; then
+		fail "$name" "left something in /dev/shm: $(diff "$dir/shm.before" "$dir/shm.after" | grep '^[+>]' | tr '\n' ' ')" "$dir/err"
+	elif [ -n "$procs" ]; then
+		fail "$name" "crosvm process left running: $procs" "$dir/err"
+	else
+		pass "$name"
+		echo "    ($name: $(head -n 1 "$dir/err"))"
+	fi
+}
+
+if want 'bad-*'; then
+	mkdir -p "$WORK/files"
+	dd if=/dev/zero of="$WORK/files/zeros" bs=1024 count=64 2>/dev/null
+	printf 'this is not a kernel\n%.0s' 1 2 3 4 5 6 7 8 >"$WORK/files/text"
+	truncate -s 100M "$WORK/files/big-initrd" 2>/dev/null ||
+		dd if=/dev/zero of="$WORK/files/big-initrd" bs=1M count=0 seek=100 2>/dev/null
+fi
+
+# Cases that should be refused before any boot use the ELF test kernel:
+# if crosvm wrongly accepts them, that kernel resets at once.
+bad bad-missing-kernel no-such-kernel "$WORK/files/no-such-kernel"
+bad bad-zero-kernel zeros "$WORK/files/zeros"
+bad bad-text-kernel text "$WORK/files/text"
+bad bad-initrd-too-big initrd -m 64 -i "$WORK/files/big-initrd" "$KERNEL"
+bad bad-mem-zero mem -m 0 "$ELFKERNEL"
+bad bad-mem-huge mem -m 99999999 "$ELFKERNEL"
+bad bad-cpus-zero cpu -c 0 "$ELFKERNEL"
+bad bad-cpus-huge cpu -c 100000 "$ELFKERNEL"
+bad bad-unknown-flag bogus --bogus "$ELFKERNEL"
+bad bad-serial-type serial --serial type=bogus "$ELFKERNEL"
+bad bad-serial-num serial --serial num=9 "$ELFKERNEL"
+rm -f "$WORK/files/big-initrd"
+
+# ---------------------------------------------------------------- ELF kernel
+if want elf-kernel; then
+	d=$WORK/elf-kernel
+	vm "$d" "$QUICK_TIMEOUT" -p "hello=elf" "$ELFKERNEL"
+	cmdline=$(value "$d/out" CMDLINE)
+	case " $cmdline " in
+	*" hello=elf "*) has_hello=1 ;;
+	*) has_hello=0 ;;
+	esac
+	if ! has "$d/out" ELF-KERNEL-OK; then
+		fail elf-kernel "no ELF-KERNEL-OK (exit status $(status_text "$STATUS"))" "$d/out" "$d/err"
+	elif ! has "$d/out" CMDLINE=; then
+		fail elf-kernel "no CMDLINE= line (exit status $(status_text "$STATUS"))" "$d/out" "$d/err"
+	elif [ "$has_hello" != 1 ]; then
+		fail elf-kernel "command line '$cmdline' lacks hello=elf" "$d/out" "$d/err"
+	elif [ "$STATUS" != 0 ]; then
+		fail elf-kernel "exit status $(status_text "$STATUS") after the reset, expected 0" "$d/out" "$d/err"
+	else
+		pass elf-kernel
+		echo "    (elf-kernel: CMDLINE=$cmdline)"
+	fi
+fi
+
+# ---------------------------------------------------------------- boot A: info
+# 2 vCPUs, 1 GiB: marker, CPU count, memory, clock, console input, poweroff.
+INFO_CASES="info-init info-nproc info-memtotal info-clock info-stdin info-poweroff"
+# shellcheck disable=SC2086 # a list of names
+if want $INFO_CASES; then
+	d=$WORK/info
+	mkdir -p "$d"
+	mkfifo "$d/in"
+	# Hold the fifo open read-write, so crosvm never sees end of input and
+	# lines can be written only once the guest is ready for them.
+	exec 3<>"$d/in"
+	t0=$(elapsed)
+	timeout -k 5 "$BOOT_TIMEOUT" "$CROSVM" run -c 2 -m 1024 -p "quiet e2e=info" \
+		-i "$INITRD" "$KERNEL" <"$d/in" >"$d/out" 2>"$d/err" 3>&- &
+	pid=$!
+	wait_for "$d/out" GUEST_EPOCH= "$BOOT_TIMEOUT" "$pid"
+	ready=$?
+	host_epoch=$(date +%s)
+	t1=$(elapsed)
+	if [ "$ready" = 0 ]; then
+		wait_for "$d/out" GUEST-READY 10 "$pid"
+		# shellcheck disable=SC2016 # the guest shell expands it
+		printf '%s\n' 'echo STDIN-$((6*7))' >&3
+		wait_for "$d/out" STDIN-42 30 "$pid"
+		stdin_ok=$?
+		t2=$(elapsed)
+		printf '%s\n' exit-test >&3
+		wait "$pid"
+		st=$(timed_out "$t0" "$BOOT_TIMEOUT" $?)
+		t3=$(elapsed)
+		echo "    (info: guest printed GUEST_EPOCH $(since "$t0" "$t1")s after launch," \
+			"answered on stdin $(since "$t1" "$t2")s later, crosvm exited $(since "$t2" "$t3")s after exit-test)"
+	else
+		kill "$pid" 2>/dev/null
+		wait "$pid"
+		st=$(timed_out "$t0" "$BOOT_TIMEOUT" $?)
+		stdin_ok=1
+	fi
+	exec 3>&-
+	if [ "$ready" = 1 ]; then
+		why="the guest did not report GUEST_EPOCH within ${BOOT_TIMEOUT}s"
+	else
+		why="crosvm exited with status $(status_text "$st") before the guest reported GUEST_EPOCH"
+	fi
+
+	if has "$d/out" GUEST-INIT-OK; then
+		pass info-init
+	else
+		fail info-init "no GUEST-INIT-OK: $why" "$d/out" "$d/err"
+	fi
+
+	n=$(value "$d/out" NPROC)
+	if [ "$n" = 2 ]; then pass info-nproc
+	elif [ -z "$n" ]; then fail info-nproc "no NPROC line: $why"
+	else fail info-nproc "NPROC=$n, expected 2 (-c 2)"
+	fi
+
+	kb=$(value "$d/out" MEMTOTAL_KB)
+	case "$kb" in
+	'' | *[!0-9]*) fail info-memtotal "no MEMTOTAL_KB line: $why" ;;
+	*)
+		# MemTotal is below the RAM size by what the kernel reserves for
+		# itself: Debian's 6.1 kernel shows 983876 kB for 1 GiB under QEMU
+		# (0.938), so accept 0.90-1.0 x 1 GiB.
+		if [ "$kb" -ge 943718 ] && [ "$kb" -le 1048576 ]; then
+			pass info-memtotal
+		else
+			fail info-memtotal "MEMTOTAL_KB=$kb, expected 943718..1048576 (0.90-1.0 GiB) for -m 1024"
+		fi
+		;;
+	esac
+
+	ge=$(value "$d/out" GUEST_EPOCH)
+	case "$ge" in
+	'' | *[!0-9]*) fail info-clock "no GUEST_EPOCH line: $why" ;;
+	*)
+		diff_s=$((ge - host_epoch))
+		[ "$diff_s" -lt 0 ] && diff_s=$((-diff_s))
+		if [ "$diff_s" -le 60 ]; then
+			pass info-clock
+		else
+			fail info-clock "guest clock GUEST_EPOCH=$ge is ${diff_s}s away from the host's $host_epoch (RTC)"
+		fi
+		;;
+	esac
+
+	if [ "$ready" != 0 ]; then
+		fail info-stdin "not tried: $why"
+	elif [ "$stdin_ok" = 0 ]; then
+		pass info-stdin
+	else
+		fail info-stdin "sent 'echo STDIN-\$((6*7))' to crosvm's stdin, no STDIN-42 came back" "$d/out" "$d/err"
+	fi
+
+	if [ "$ready" != 0 ]; then
+		fail info-poweroff "not tried: $why" "$d/out" "$d/err"
+	elif [ "$st" != 0 ]; then
+		fail info-poweroff "exit status $(status_text "$st") after exit-test (guest poweroff -f), expected 0" "$d/out" "$d/err"
+	elif ! has "$d/out" GUEST-EXIT; then
+		fail info-poweroff "exit status 0 but the guest never printed GUEST-EXIT" "$d/out" "$d/err"
+	else
+		pass info-poweroff
+	fi
+fi
+
+# ---------------------------------------------------------------- boot B: reboot
+if want reboot-nproc reboot-exit; then
+	d=$WORK/reboot
+	vm "$d" "$BOOT_TIMEOUT" -c 4 -p "quiet e2e=reboot" -i "$INITRD" "$KERNEL"
+	n=$(value "$d/out" NPROC)
+	if [ "$n" = 4 ]; then pass reboot-nproc
+	elif [ -z "$n" ]; then fail reboot-nproc "no NPROC line (exit status $(status_text "$STATUS"))" "$d/out" "$d/err"
+	else fail reboot-nproc "NPROC=$n, expected 4 (-c 4)"
+	fi
+	if ! has "$d/out" GUEST-INIT-OK; then
+		fail reboot-exit "the guest never reached /init (exit status $(status_text "$STATUS"))" "$d/out" "$d/err"
+	elif [ "$STATUS" != 0 ]; then
+		fail reboot-exit "exit status $(status_text "$STATUS") after reboot -f, expected 0" "$d/out" "$d/err"
+	else
+		pass reboot-exit
+	fi
+fi
+
+# ---------------------------------------------------------------- boot C: panic
+if want panic-exit; then
+	d=$WORK/panic
+	vm "$d" "$BOOT_TIMEOUT" -p "quiet panic=-1 e2e=panic" -i "$INITRD" "$KERNEL"
+	if ! has "$d/out" GUEST-INIT-OK; then
+		fail panic-exit "the guest never reached /init (exit status $(status_text "$STATUS"))" "$d/out" "$d/err"
+	elif [ "$STATUS" != 0 ]; then
+		fail panic-exit "exit status $(status_text "$STATUS") after a panic with panic=-1, expected 0" "$d/out" "$d/err"
+	else
+		pass panic-exit
+	fi
+fi
+
+echo "cases: $npass pass, $nfail fail; done at $(elapsed)s"
+echo "E2E-DONE"

@@ -1,0 +1,66 @@
+#!/bin/sh
+# /init of the e2e guest initramfs (guest.cpio), run by busybox sh.
+#
+# Prints GUEST-INIT-OK, then NPROC=<n>, then acts on the kernel command
+# line word e2e=WHAT:
+#   info      MEMTOTAL_KB, GUEST_EPOCH, then runs console lines with sh
+#             until "exit-test", then powers off
+#   reboot    reboot -f
+#   panic     crash through sysrq (the case passes panic=-1)
+#   poweroff  poweroff -f
+#   (none)    interactive shell on the console (demo), poweroff on exit
+
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+[ -e /bin/mount ] || /bin/busybox --install -s
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+
+echo GUEST-INIT-OK
+
+what=
+read -r cmdline </proc/cmdline
+for word in $cmdline; do
+	case "$word" in
+	e2e=*) what=${word#e2e=} ;;
+	esac
+done
+
+echo "NPROC=$(grep -c '^processor' /proc/cpuinfo)"
+
+case "$what" in
+info)
+	echo "MEMTOTAL_KB=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
+	echo "GUEST_EPOCH=$(date +%s)"
+	echo "GUEST-READY"
+	while IFS= read -r line; do
+		[ "$line" = exit-test ] && break
+		sh -c "$line" 2>&1
+	done
+	echo "GUEST-EXIT"
+	poweroff -f
+	;;
+reboot)
+	reboot -f
+	;;
+panic)
+	echo c >/proc/sysrq-trigger
+	;;
+poweroff)
+	poweroff -f
+	;;
+"")
+	echo "crosvm e2e demo guest: $(uname -r), $(grep -c '^processor' /proc/cpuinfo) CPU(s)," \
+		"$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) kB; 'exit' powers off."
+	setsid cttyhack sh -l
+	poweroff -f
+	;;
+*)
+	echo "GUEST-INIT: unknown e2e=$what"
+	poweroff -f
+	;;
+esac
+# Not reached unless the action above failed.
+sleep 5
+poweroff -f

@@ -1,0 +1,334 @@
+#!/usr/bin/env bash
+# Build the e2e images into build/e2e/ (override with E2E_OUT):
+#   vmlinuz              current Debian linux-image-amd64 kernel (unpacked .deb)
+#   modules/*.ko         irqbypass, ccp, kvm, kvm-amd (uncompressed)
+#   guest.cpio           guest initramfs: busybox-static + guest-init.sh as /init
+#   elfkernel            tiny ELF64 test kernel (elfkernel.S)
+#   vmmtime              static timing/RSS helper (vmmtime.c)
+#   testhost.cpio        nested test host initramfs (busybox, modules, crosvm
+#                        and its libraries, the images above, cases.sh, ...)
+#   testhost-bench.cpio  testhost.cpio + Debian's QEMU, for bench/boot (--bench)
+#
+# Usage: tests/e2e/images.sh [--bench] [--no-crosvm] [--refresh-kernel]
+#   --bench           also build testhost-bench.cpio
+#   --no-crosvm       do not require build/crosvm (test host gets none)
+#   --refresh-kernel  download the current kernel even if one is cached
+# Env: CROSVM_BIN (default build/crosvm), E2E_OUT (default build/e2e).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+E2E_SRC=$ROOT/tests/e2e
+OUT=${E2E_OUT:-$ROOT/build/e2e}
+CROSVM_BIN=${CROSVM_BIN:-$ROOT/build/crosvm}
+
+want_bench=0
+need_crosvm=1
+refresh_kernel=0
+for arg in "$@"; do
+	case "$arg" in
+	--bench) want_bench=1 ;;
+	--no-crosvm) need_crosvm=0 ;;
+	--refresh-kernel) refresh_kernel=1 ;;
+	-h | --help)
+		sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		echo "images.sh: unknown argument: $arg" >&2
+		exit 2
+		;;
+	esac
+done
+
+log() { printf 'images: %s\n' "$*" >&2; }
+die() {
+	printf 'images: error: %s\n' "$*" >&2
+	exit 1
+}
+
+export DEBIAN_FRONTEND=noninteractive
+apt_updated=0
+apt_install() {
+	if [[ $apt_updated == 0 ]] && ! apt-get install -y --no-install-recommends "$@" >/dev/null; then
+		apt-get update >/dev/null
+		apt_updated=1
+	fi
+	apt-get install -y --no-install-recommends "$@" >/dev/null
+}
+
+# need COMMAND PACKAGE: install PACKAGE when COMMAND is missing.
+need() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	log "installing $2 (for $1)"
+	apt_install "$2"
+	command -v "$1" >/dev/null 2>&1 || die "$1 still missing after installing $2"
+}
+
+need cpio cpio
+need busybox busybox-static
+need gcc gcc
+need dpkg-deb dpkg
+need ldd libc-bin
+need xz xz-utils
+need readelf binutils
+BUSYBOX=$(command -v busybox)
+file_is_static() { ! ldd "$1" >/dev/null 2>&1; }
+if ! file_is_static "$BUSYBOX"; then
+	# A dynamic busybox (package "busybox") would need its libraries.
+	apt_install busybox-static
+	BUSYBOX=/bin/busybox
+	file_is_static "$BUSYBOX" || die "no static busybox found"
+fi
+
+mkdir -p "$OUT"
+# One image build at a time (they share staging directories).
+exec 8>"$OUT/images.lock"
+flock 8
+
+# ---------------------------------------------------------------- kernel
+apt_download() {
+	apt-get -o APT::Sandbox::User=root download "$@" >/dev/null 2>&1 && return 0
+	apt-get update >/dev/null
+	apt-get -o APT::Sandbox::User=root download "$@" >/dev/null
+}
+
+kvm_modules=(irqbypass ccp kvm kvm-amd)
+
+kernel_cached() {
+	[[ -s $OUT/vmlinuz && -s $OUT/kernel-version ]] || return 1
+	local m
+	for m in "${kvm_modules[@]}"; do
+		[[ -s $OUT/modules/$m.ko ]] || return 1
+	done
+}
+
+fetch_kernel() {
+	local dl=$OUT/deb meta dep deb tree m src
+	rm -rf "$dl" "$OUT/kernel-tree"
+	mkdir -p "$dl"
+	log "downloading the current linux-image-amd64"
+	(cd "$dl" && apt_download linux-image-amd64)
+	meta=$(ls "$dl"/linux-image-amd64_*.deb)
+	dep=$(dpkg-deb -f "$meta" Depends | tr ',|' '\n' | sed 's/(.*//; s/[[:space:]]//g' |
+		grep -E '^linux-image-[0-9].*-amd64$' | head -n 1) ||
+		die "cannot read the kernel package from $(basename "$meta")'s Depends"
+	log "downloading $dep"
+	(cd "$dl" && apt_download "$dep")
+	deb=$(ls "$dl/${dep}"_*.deb)
+	tree=$OUT/kernel-tree
+	dpkg-deb -x "$deb" "$tree"
+	cp "$(ls "$tree"/boot/vmlinuz-*)" "$OUT/vmlinuz.tmp"
+	rm -rf "$OUT/modules"
+	mkdir -p "$OUT/modules"
+	for m in "${kvm_modules[@]}"; do
+		src=$(find "$tree" -path '*/modules/*' \( -name "$m.ko" -o -name "$m.ko.*" \) -print -quit)
+		[[ -n $src ]] || die "module $m not found in $dep"
+		case "$src" in
+		*.ko) cp "$src" "$OUT/modules/$m.ko" ;;
+		*.ko.xz) xz -dc "$src" >"$OUT/modules/$m.ko" ;;
+		*.ko.zst) need zstd zstd && zstd -q -dc "$src" >"$OUT/modules/$m.ko" ;;
+		*.ko.gz) gzip -dc "$src" >"$OUT/modules/$m.ko" ;;
+		*) die "unknown module compression: $src" ;;
+		esac
+	done
+	mv "$OUT/vmlinuz.tmp" "$OUT/vmlinuz"
+	echo "$dep" >"$OUT/kernel-version"
+	rm -rf "$tree" "$dl"
+}
+
+if [[ $refresh_kernel == 1 ]] || ! kernel_cached; then
+	fetch_kernel
+else
+	log "reusing cached kernel $(cat "$OUT/kernel-version")"
+fi
+
+# ---------------------------------------------------------------- vmlinux
+# The test host boots ~2x faster under TCG from the uncompressed ELF kernel
+# through its PVH entry point (no decompression at emulation speed).
+# Extract it from the bzImage payload; testhost.sh falls back to vmlinuz
+# when this is missing.
+extract_vmlinux() {
+	local z=$OUT/vmlinuz setup_sects payload_offset start magic decomp
+	setup_sects=$(od -An -tu1 -j $((0x1f1)) -N1 "$z" | tr -d ' ')
+	payload_offset=$(od -An -tu4 -j $((0x248)) -N4 "$z" | tr -d ' ')
+	start=$(((setup_sects + 1) * 512 + payload_offset))
+	magic=$(od -An -tx1 -j "$start" -N4 "$z" | tr -d ' \n')
+	case "$magic" in
+	fd377a58) decomp=(xz -dc --single-stream) ;;
+	1f8b*) decomp=(gzip -dc) ;;
+	28b52ffd) need zstd zstd && decomp=(zstd -q -dc) ;;
+	*)
+		log "note: unknown kernel payload compression ($magic), the test host boots from vmlinuz"
+		return 0
+		;;
+	esac
+	rm -f "$OUT/vmlinux"
+	# The payload may carry trailing bytes (the decompressed size): ignore
+	# the decompressor's complaint about them, check the result instead.
+	tail -c +$((start + 1)) "$z" 2>/dev/null | "${decomp[@]}" >"$OUT/vmlinux.tmp" 2>/dev/null || true
+	# Keep it only when it is an ELF with a XEN_ELFNOTE_PHYS32_ENTRY (0x12) note.
+	if readelf -n "$OUT/vmlinux.tmp" 2>/dev/null | grep -qE 'Xen.*(0x00000012|PHYS32)'; then
+		mv "$OUT/vmlinux.tmp" "$OUT/vmlinux"
+	else
+		log "note: kernel has no PVH entry, the test host boots from vmlinuz"
+		rm -f "$OUT/vmlinux.tmp"
+	fi
+}
+if [[ ! -e $OUT/vmlinux || $OUT/vmlinuz -nt $OUT/vmlinux ]]; then
+	log "extracting vmlinux for PVH boot"
+	extract_vmlinux
+fi
+
+# ---------------------------------------------------------------- helpers
+# mkcpio DIR OUT: uncompressed newc archive of DIR, owned by root.
+mkcpio() {
+	(cd "$1" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc -R 0:0 --reproducible --quiet) >"$2.tmp"
+	mv "$2.tmp" "$2"
+}
+
+# add_busybox ROOTDIR: busybox plus a symlink for every applet.
+add_busybox() {
+	local root=$1 applet
+	mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin"
+	cp "$BUSYBOX" "$root/bin/busybox"
+	while IFS= read -r applet; do
+		[[ $applet == bin/busybox ]] && continue
+		[[ -e $root/$applet ]] || ln -s /bin/busybox "$root/$applet"
+	done < <("$BUSYBOX" --list-full)
+}
+
+# add_base ROOTDIR: directories and the console device node.
+add_base() {
+	local root=$1
+	mkdir -p "$root"/{dev,proc,sys,tmp,run,root,etc}
+	mknod -m 600 "$root/dev/console" c 5 1
+	mknod -m 666 "$root/dev/null" c 1 3
+}
+
+# add_elf ROOTDIR FILE [DEST]: copy an ELF executable and every shared
+# library ldd lists (plus the dynamic loader), keeping their paths.
+add_elf() {
+	local root=$1 file=$2 dest=${3:-$2} lib
+	mkdir -p "$root/$(dirname "$dest")"
+	cp -L "$file" "$root/$dest"
+	while IFS= read -r lib; do
+		[[ -e $root/$lib ]] && continue
+		mkdir -p "$root/$(dirname "$lib")"
+		cp -L "$lib" "$root/$lib"
+	done < <(ldd "$file" 2>/dev/null | awk '
+		$2 == "=>" && $3 ~ /^\// { print $3; next }
+		$1 ~ /^\// { print $1 }')
+}
+
+# stamp NAME INPUTS...: true when build/e2e/NAME is newer than all inputs.
+fresh() {
+	local target=$OUT/$1 f
+	shift
+	[[ -e $target ]] || return 1
+	for f in "$@"; do
+		[[ -e $f && ! $f -nt $target ]] || return 1
+	done
+}
+
+# ---------------------------------------------------------------- elfkernel
+if ! fresh elfkernel "$E2E_SRC/elfkernel.S" "$E2E_SRC/elfkernel.ld"; then
+	log "building elfkernel"
+	gcc -nostdlib -static -no-pie -Wl,-T,"$E2E_SRC/elfkernel.ld" \
+		-Wl,--build-id=none -Wl,--no-warn-rwx-segments \
+		-o "$OUT/elfkernel" "$E2E_SRC/elfkernel.S"
+fi
+
+# ---------------------------------------------------------------- vmmtime
+if ! fresh vmmtime "$E2E_SRC/vmmtime.c"; then
+	log "building vmmtime"
+	gcc -O2 -Wall -Wextra -static -o "$OUT/vmmtime" "$E2E_SRC/vmmtime.c"
+fi
+
+# ---------------------------------------------------------------- guest.cpio
+if ! fresh guest.cpio "$E2E_SRC/guest-init.sh" "$BUSYBOX"; then
+	log "building guest.cpio"
+	stage=$OUT/guest.root
+	rm -rf "$stage"
+	mkdir -p "$stage"
+	add_base "$stage"
+	add_busybox "$stage"
+	install -m 755 "$E2E_SRC/guest-init.sh" "$stage/init"
+	mkcpio "$stage" "$OUT/guest.cpio"
+	rm -rf "$stage"
+fi
+
+# ---------------------------------------------------------------- testhost.cpio
+crosvm_inputs=()
+if [[ -x $CROSVM_BIN ]]; then
+	crosvm_inputs=("$CROSVM_BIN")
+elif [[ $need_crosvm == 1 ]]; then
+	die "$CROSVM_BIN does not exist: build crosvm first (meson setup build && meson compile -C build)"
+else
+	log "note: no $CROSVM_BIN, the test host will have no crosvm"
+fi
+
+testhost_inputs=("$OUT/vmlinuz" "$OUT/guest.cpio" "$OUT/elfkernel" "$OUT/vmmtime"
+	"$E2E_SRC/testhost-init.sh" "$E2E_SRC/cases.sh" "$E2E_SRC/bench.sh" "$E2E_SRC/demo.sh"
+	"${crosvm_inputs[@]}")
+# A test host built with a crosvm must be rebuilt once crosvm is gone and
+# the other way round: remember which.
+have_crosvm=$([[ ${#crosvm_inputs[@]} -gt 0 ]] && echo yes || echo no)
+if ! fresh testhost.cpio "${testhost_inputs[@]}" ||
+	[[ $(cat "$OUT/testhost.crosvm" 2>/dev/null) != "$have_crosvm" ]]; then
+	log "building testhost.cpio"
+	stage=$OUT/testhost.root
+	rm -rf "$stage"
+	mkdir -p "$stage"
+	add_base "$stage"
+	add_busybox "$stage"
+	install -m 755 "$E2E_SRC/testhost-init.sh" "$stage/init"
+	mkdir -p "$stage/lib/modules/e2e" "$stage/e2e"
+	for m in "${kvm_modules[@]}"; do
+		cp "$OUT/modules/$m.ko" "$stage/lib/modules/e2e/"
+	done
+	cp "$OUT/vmlinuz" "$OUT/guest.cpio" "$OUT/elfkernel" "$stage/e2e/"
+	install -m 755 "$OUT/vmmtime" "$stage/e2e/vmmtime"
+	for s in cases.sh bench.sh demo.sh; do
+		install -m 755 "$E2E_SRC/$s" "$stage/e2e/$s"
+	done
+	if [[ $have_crosvm == yes ]]; then
+		add_elf "$stage" "$CROSVM_BIN" /e2e/crosvm
+	fi
+	mkcpio "$stage" "$OUT/testhost.cpio"
+	echo "$have_crosvm" >"$OUT/testhost.crosvm"
+	rm -rf "$stage"
+fi
+
+# ---------------------------------------------------------------- testhost-bench.cpio
+if [[ $want_bench == 1 ]]; then
+	need qemu-system-x86_64 qemu-system-x86
+	qemu=$(command -v qemu-system-x86_64)
+	if ! fresh qemu.cpio "$qemu"; then
+		log "building qemu.cpio"
+		stage=$OUT/qemu.root
+		rm -rf "$stage"
+		mkdir -p "$stage"
+		add_elf "$stage" "$qemu" /usr/bin/qemu-system-x86_64
+		# Firmware for -M microvm (qboot) and -M q35 (SeaBIOS) and the
+		# option ROMs QEMU loads for -kernel boots.
+		qemu_share=$(dirname "$(readlink -f "$qemu")")/../share
+		mkdir -p "$stage/usr/share/qemu" "$stage/usr/share/seabios"
+		for f in bios-microvm.bin qboot.rom linuxboot.bin linuxboot_dma.bin \
+			kvmvapic.bin multiboot.bin multiboot_dma.bin pvh.bin; do
+			[[ -e $qemu_share/qemu/$f ]] && cp -L "$qemu_share/qemu/$f" "$stage/usr/share/qemu/"
+		done
+		for f in bios.bin bios-256k.bin bios-microvm.bin; do
+			[[ -e $qemu_share/seabios/$f ]] && cp -L "$qemu_share/seabios/$f" "$stage/usr/share/seabios/"
+		done
+		mkcpio "$stage" "$OUT/qemu.cpio"
+		rm -rf "$stage"
+	fi
+	if ! fresh testhost-bench.cpio "$OUT/testhost.cpio" "$OUT/qemu.cpio"; then
+		log "building testhost-bench.cpio"
+		cat "$OUT/testhost.cpio" "$OUT/qemu.cpio" >"$OUT/testhost-bench.cpio.tmp"
+		mv "$OUT/testhost-bench.cpio.tmp" "$OUT/testhost-bench.cpio"
+	fi
+fi
+
+log "images ready in $OUT ($(cat "$OUT/kernel-version"))"

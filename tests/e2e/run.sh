@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# crosvm end-to-end tests: the entry point.
+#
+# usage: tests/e2e/run.sh [CASE-PATTERN]...
+#   CASE-PATTERN  run only the matching cases (shell patterns, e.g.
+#                 'elf-kernel' 'bad-*' 'info-*'); default: all
+#
+# Builds the images (tests/e2e/images.sh; needs build/crosvm), then runs
+# tests/e2e/cases.sh: directly on this machine when it has a real, usable
+# KVM (/sys/module/kvm_intel or kvm_amd, and /dev/kvm), otherwise inside
+# the nested QEMU test host (tests/e2e/testhost.sh). Prints per-stage
+# timings and ends with "N passed, N failed"; exits non-zero when a case
+# failed or E2E-DONE never appeared.
+#
+# Env: E2E_TESTHOST=1 forces the nested test host even with real KVM;
+# E2E_BOOT_TIMEOUT (seconds per guest run, default 90); CROSVM_BIN;
+# E2E_OUT; and those of testhost.sh (E2E_TIMEOUT, E2E_SIMULATE, ...).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+E2E_SRC=$ROOT/tests/e2e
+OUT=${E2E_OUT:-$ROOT/build/e2e}
+CROSVM_BIN=${CROSVM_BIN:-$ROOT/build/crosvm}
+export E2E_OUT=$OUT CROSVM_BIN
+
+say() { printf 'e2e: %s\n' "$*"; }
+
+if [[ ! -x $CROSVM_BIN ]]; then
+	say "error: $CROSVM_BIN does not exist; build crosvm first (meson setup build && meson compile -C build)" >&2
+	exit 1
+fi
+
+cases=("$@")
+t_start=$SECONDS
+
+# ---------------------------------------------------------------- images
+t=$SECONDS
+"$E2E_SRC/images.sh"
+say "timing: images $((SECONDS - t))s"
+
+# ---------------------------------------------------------------- cases
+real_kvm=0
+if [[ -e /sys/module/kvm_intel || -e /sys/module/kvm_amd ]] && [[ -r /dev/kvm && -w /dev/kvm ]]; then
+	real_kvm=1
+fi
+[[ ${E2E_TESTHOST:-0} == 1 ]] && real_kvm=0
+
+log=$OUT/e2e.log
+rc=0
+t=$SECONDS
+if [[ $real_kvm == 1 ]]; then
+	say "real KVM found: running the cases directly on this host"
+	shell=(sh)
+	command -v busybox >/dev/null 2>&1 && shell=(busybox sh)
+	CROSVM=$CROSVM_BIN E2E_KERNEL=$OUT/vmlinuz E2E_INITRD=$OUT/guest.cpio \
+		E2E_ELFKERNEL=$OUT/elfkernel E2E_WORK=$OUT/work E2E_CASES="${cases[*]}" \
+		"${shell[@]}" "$E2E_SRC/cases.sh" 2>&1 | tee "$log" || rc=$?
+	say "timing: cases on the host $((SECONDS - t))s"
+else
+	say "no usable KVM here: running the cases in the nested test host (QEMU TCG)"
+	words=()
+	if [[ ${#cases[@]} -gt 0 ]]; then
+		words+=("e2e.cases=$(IFS=,; echo "${cases[*]}")")
+	fi
+	if [[ -n ${E2E_BOOT_TIMEOUT:-} ]]; then
+		words+=("e2e.timeout=$E2E_BOOT_TIMEOUT")
+		# The console is silent while a guest runs: the stall watchdog
+		# must outlast the longest guest run.
+		if [[ -z ${E2E_STALL_S:-} ]] && ((E2E_BOOT_TIMEOUT + 20 > 110)); then
+			export E2E_STALL_S=$((E2E_BOOT_TIMEOUT + 20))
+		fi
+	fi
+	"$E2E_SRC/testhost.sh" --log "$log" test "${words[@]}" || rc=$?
+	boot=$(tr -d '\r' <"$log" | sed -n 's/^TESTHOST: \/dev\/kvm ready at \([0-9.]*\)s.*/\1/p' | head -n 1)
+	cstart=$(tr -d '\r' <"$log" | sed -n 's/^cases: start at \([0-9.]*\)s.*/\1/p' | head -n 1)
+	cdone=$(tr -d '\r' <"$log" | sed -n 's/^cases: .* done at \([0-9.]*\)s.*/\1/p' | head -n 1)
+	say "timing: test host run $((SECONDS - t))s in all; test host kernel up with /dev/kvm at ${boot:-?}s of its uptime;" \
+		"cases $(awk -v a="${cstart:-0}" -v b="${cdone:-0}" 'BEGIN { if (b > 0) printf "%.0fs", b - a; else print "?" }')"
+	if [[ -e $log.attempt1 ]]; then
+		say "note: the test host wedged once and the run was retried ($(tr -d '\r' <"$log.attempt1" | sed -n 's/^TESTHOST-RETRY: //p' | tail -n 1)); first log: $log.attempt1"
+	fi
+fi
+
+# ---------------------------------------------------------------- verdict
+npass=$(tr -d '\r' <"$log" | grep -c '^E2E: PASS ' || true)
+nfail=$(tr -d '\r' <"$log" | grep -c '^E2E: FAIL ' || true)
+done_seen=0
+tr -d '\r' <"$log" | grep -q '^E2E-DONE' && done_seen=1
+
+if [[ $nfail -gt 0 ]]; then
+	say "failed cases:"
+	tr -d '\r' <"$log" | grep '^E2E: FAIL ' | sed 's/^/  /'
+fi
+ok=1
+if [[ $done_seen == 0 ]]; then
+	say "error: E2E-DONE never appeared (log: $log)"
+	ok=0
+fi
+if [[ $npass -eq 0 && $nfail -eq 0 ]]; then
+	say "error: no case ran (patterns: ${cases[*]:-all})"
+	ok=0
+fi
+[[ $nfail -eq 0 && $rc -eq 0 ]] || ok=0
+say "timing: total $((SECONDS - t_start))s; log $log"
+echo "$npass passed, $nfail failed"
+[[ $ok == 1 ]]

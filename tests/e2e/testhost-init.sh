@@ -1,0 +1,91 @@
+#!/bin/sh
+# /init of the nested e2e test host (testhost.cpio), run by busybox sh.
+#
+# Mounts the pseudo file systems, loads the KVM modules (nested SVM under
+# QEMU TCG), checks /dev/kvm, then runs the script chosen by the kernel
+# command line word e2e.mode=test|demo|bench|shell and powers off.
+# Other words: e2e.cases=a,b,c (case filter for cases.sh),
+# e2e.timeout=SECONDS (per-guest-boot timeout for cases.sh), e2e.runs=N
+# (boots per VMM for bench.sh), e2e.simulate=lockup|hang|crash (harness self-test).
+
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+export HOME=/root TERM=linux
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs -o size=1536m tmpfs /tmp
+mount -t tmpfs tmpfs /run
+
+echo "TESTHOST: up $(cut -d' ' -f1 /proc/uptime)s, kernel $(uname -r), $(grep -c '^processor' /proc/cpuinfo) CPUs"
+
+mode="test"
+simulate=
+read -r cmdline </proc/cmdline
+for word in $cmdline; do
+	case "$word" in
+	e2e.mode=*) mode=${word#e2e.mode=} ;;
+	e2e.cases=*) E2E_CASES=$(echo "${word#e2e.cases=}" | tr ',' ' '); export E2E_CASES ;;
+	e2e.timeout=*) E2E_BOOT_TIMEOUT=${word#e2e.timeout=}; export E2E_BOOT_TIMEOUT ;;
+	e2e.runs=*) BENCH_RUNS=${word#e2e.runs=}; export BENCH_RUNS ;;
+	e2e.simulate=*) simulate=${word#e2e.simulate=} ;;
+	esac
+done
+
+kvm_ok=1
+for m in irqbypass ccp kvm kvm-amd; do
+	if ! out=$(insmod "/lib/modules/e2e/$m.ko" 2>&1); then
+		echo "TESTHOST: insmod $m failed: $out"
+		kvm_ok=0
+	fi
+done
+if [ ! -c /dev/kvm ]; then
+	echo "TESTHOST: /dev/kvm missing"
+	dmesg | grep -iE 'kvm|svm' | tail -5
+	kvm_ok=0
+fi
+[ "$kvm_ok" = 1 ] && echo "TESTHOST: /dev/kvm ready at $(cut -d' ' -f1 /proc/uptime)s"
+
+export CROSVM=/e2e/crosvm
+export E2E_KERNEL=/e2e/vmlinuz
+export E2E_INITRD=/e2e/guest.cpio
+export E2E_ELFKERNEL=/e2e/elfkernel
+export E2E_WORK=/tmp/e2e
+
+cd /tmp || exit 1
+
+# Harness self-test (testhost.sh E2E_SIMULATE=...): pretend to wedge.
+case "$simulate" in
+lockup)
+	echo "watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [simulated:1]"
+	while :; do sleep 3600; done
+	;;
+hang)
+	while :; do sleep 3600; done
+	;;
+crash)
+	echo "Kernel panic - not syncing: simulated"
+	while :; do sleep 3600; done
+	;;
+esac
+
+if [ "$kvm_ok" != 1 ] && [ "$mode" != shell ]; then
+	echo "TESTHOST-ERROR: no usable /dev/kvm"
+else
+	case "$mode" in
+	test) sh /e2e/cases.sh ;;
+	bench) sh /e2e/bench.sh ;;
+	# The demo needs the console as its controlling terminal (crosvm only
+	# reads a terminal it is in the foreground of).
+	demo) setsid cttyhack sh /e2e/demo.sh ;;
+	shell) setsid cttyhack sh -l ;;
+	*) echo "TESTHOST-ERROR: unknown e2e.mode=$mode" ;;
+	esac
+fi
+
+echo "TESTHOST: done at $(cut -d' ' -f1 /proc/uptime)s, powering off"
+sync
+poweroff -f

@@ -41,9 +41,9 @@ struct opt {
 };
 
 static const struct opt opts[] = {
-	{OPT_INITRD, 'i', "initrd", true},   {OPT_PARAMS, 'p', "params", true},
-	{OPT_MEM, 'm', "mem", true},	     {OPT_CPUS, 'c', "cpus", true},
-	{OPT_SERIAL, 0, "serial", true},     {OPT_LOG_LEVEL, 0, "log-level", true},
+	{OPT_INITRD, 'i', "initrd", true}, {OPT_PARAMS, 'p', "params", true},
+	{OPT_MEM, 'm', "mem", true},	   {OPT_CPUS, 'c', "cpus", true},
+	{OPT_SERIAL, 0, "serial", true},   {OPT_LOG_LEVEL, 0, "log-level", true},
 	{OPT_HELP, 'h', "help", false},
 };
 
@@ -55,7 +55,8 @@ static const struct opt *find_opt(const char *arg, const char **inline_value)
 		size_t n = eq ? (size_t)(eq - name) : strlen(name);
 
 		for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-			if (strlen(opts[i].long_name) == n && !strncmp(opts[i].long_name, name, n)) {
+			if (strlen(opts[i].long_name) == n &&
+			    !strncmp(opts[i].long_name, name, n)) {
 				*inline_value = eq ? eq + 1 : NULL;
 				return &opts[i];
 			}
@@ -120,7 +121,9 @@ int config_parse_serial(const char *value, struct vm_config *cfg, char *err, siz
 				sc.type = SERIAL_SYSLOG;
 			else {
 				snprintf(err, errlen,
-					 "--serial: unknown type '%s' (stdout, file, sink or syslog)", v);
+					 "--serial: unknown type '%s' (stdout, file, sink or "
+					 "syslog)",
+					 v);
 				goto out;
 			}
 		} else if (!strcmp(k, "num")) {
@@ -140,7 +143,8 @@ int config_parse_serial(const char *value, struct vm_config *cfg, char *err, siz
 			bool b;
 
 			if (!parse_bool(v, &b)) {
-				snprintf(err, errlen, "--serial: %s must be true or false, not '%s'", k, v);
+				snprintf(err, errlen,
+					 "--serial: %s must be true or false, not '%s'", k, v);
 				goto out;
 			}
 			if (k[0] == 'c')
@@ -285,8 +289,8 @@ enum parse_result config_parse_run(int argc, char **argv, struct vm_config *cfg,
 		}
 		if (arg[0] != '-' || arg[1] == '\0') {
 			if (cfg->kernel) {
-				snprintf(err, errlen, "unexpected argument '%s' (KERNEL is '%s')", arg,
-					 cfg->kernel);
+				snprintf(err, errlen, "unexpected argument '%s' (KERNEL is '%s')",
+					 arg, cfg->kernel);
 				return PARSE_ERROR;
 			}
 			cfg->kernel = arg;
@@ -323,8 +327,10 @@ enum parse_result config_parse_run(int argc, char **argv, struct vm_config *cfg,
 		return PARSE_ERROR;
 	}
 	if (!any_serial) {
-		cfg->serial[0] = (struct serial_config){
-			.configured = true, .type = SERIAL_STDOUT, .console = true, .stdin_input = true};
+		cfg->serial[0] = (struct serial_config){.configured = true,
+							.type = SERIAL_STDOUT,
+							.console = true,
+							.stdin_input = true};
 	}
 	if (validate(cfg, err, errlen))
 		return PARSE_ERROR;

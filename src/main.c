@@ -8,17 +8,16 @@
 #include "util/log.h"
 #include "vm.h"
 
-static const char usage[] =
-	"Usage: crosvm COMMAND [ARGS]\n"
-	"\n"
-	"crosvm-c, a virtual machine monitor for Linux/KVM.\n"
-	"\n"
-	"Commands:\n"
-	"  run      start a new VM (crosvm run --help for its options)\n"
-	"  version  show the version\n"
-	"\n"
-	"Options:\n"
-	"  -h, --help  show this help\n";
+static const char usage[] = "Usage: crosvm COMMAND [ARGS]\n"
+			    "\n"
+			    "crosvm-c, a virtual machine monitor for Linux/KVM.\n"
+			    "\n"
+			    "Commands:\n"
+			    "  run      start a new VM (crosvm run --help for its options)\n"
+			    "  version  show the version\n"
+			    "\n"
+			    "Options:\n"
+			    "  -h, --help  show this help\n";
 
 static int cmd_run(int argc, char **argv)
 {

@@ -36,10 +36,10 @@ struct build_error {
 	int status;
 };
 
-#define FAIL(status_, ...)                                                                         \
-	do {                                                                                       \
-		log_err(__VA_ARGS__);                                                              \
-		return (status_);                                                                  \
+#define FAIL(status_, ...)            \
+	do {                          \
+		log_err(__VA_ARGS__); \
+		return (status_);     \
 	} while (0)
 
 void vm_request_exit(struct vm *vm, enum vm_exit_reason reason)
@@ -225,8 +225,9 @@ static int load_images(struct vm *vm, const struct images *im, uint64_t *entry)
 	cmdlen = strlen(cmdline);
 	if (cmdlen > ki.cmdline_max || cmdlen + 1 > X86_CMDLINE_MAX) {
 		free(cmdline);
-		FAIL(EXIT_BAD_INPUT, "--params: kernel command line is %zu bytes, the kernel takes %u",
-		     cmdlen, ki.cmdline_max);
+		FAIL(EXIT_BAD_INPUT,
+		     "--params: kernel command line is %zu bytes, the kernel takes %u", cmdlen,
+		     ki.cmdline_max);
 	}
 	r = gm_write(&vm->mem, X86_CMDLINE_ADDR, cmdline, cmdlen + 1);
 	log_debug("kernel command line: %s", cmdline);
@@ -237,7 +238,8 @@ static int load_images(struct vm *vm, const struct images *im, uint64_t *entry)
 	boot.cmdline_size = (uint32_t)cmdlen + 1;
 
 	if (im->initrd) {
-		r = initrd_place(&vm->mem, &ki, im->initrd_len, &boot.initrd_addr, err, sizeof(err));
+		r = initrd_place(&vm->mem, &ki, im->initrd_len, &boot.initrd_addr, err,
+				 sizeof(err));
 		if (r)
 			FAIL(EXIT_BAD_INPUT, "--initrd '%s': %s", cfg->initrd, err);
 		gm_write(&vm->mem, boot.initrd_addr, im->initrd, im->initrd_len);
@@ -335,7 +337,7 @@ static int setup_vcpus(struct vm *vm, uint64_t entry)
 				goto fail;
 		}
 		continue;
-fail:
+	fail:
 		free(cpuid);
 		FAIL(EXIT_RUNTIME, "vcpu %u setup: %s", i, strerror(-r));
 	}
@@ -378,7 +380,8 @@ static const char *signame(int sig)
 /* Waits for a stop request (guest, device or signal); returns it. */
 static enum vm_exit_reason wait_for_exit(struct vm *vm, int sfd)
 {
-	struct pollfd p[2] = {{.fd = vm->exit_evt, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+	struct pollfd p[2] = {{.fd = vm->exit_evt, .events = POLLIN},
+			      {.fd = sfd, .events = POLLIN}};
 
 	for (;;) {
 		if (poll(p, 2, -1) < 0) {
@@ -392,7 +395,8 @@ static enum vm_exit_reason wait_for_exit(struct vm *vm, int sfd)
 			struct signalfd_siginfo si;
 
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				log_info("received %s, stopping the VM", signame((int)si.ssi_signo));
+				log_info("received %s, stopping the VM",
+					 signame((int)si.ssi_signo));
 				vm_request_exit(vm, VM_EXIT_SIGNAL);
 			}
 		}
@@ -503,7 +507,8 @@ int vm_run(const struct vm_config *cfg)
 		  (unsigned long long)cfg->mem_mib, (unsigned long long)entry);
 
 	if (vm->stdin_port >= 0 && !term_stdin_usable()) {
-		log_warn("stdin is a terminal of another process group (background job): no guest input");
+		log_warn("stdin is a terminal of another process group (background job): no guest "
+			 "input");
 		vm->stdin_port = -1;
 	}
 	if (vm->stdin_port >= 0) {

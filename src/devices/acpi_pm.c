@@ -41,7 +41,7 @@ static void acpi_pm_write(void *opaque, uint64_t offset, const uint8_t *data, ui
 	pm->regs[ACPI_PM1_CNT] |= PM1_CNT_SCI_EN;
 	cnt = (uint16_t)(pm->regs[ACPI_PM1_CNT] | pm->regs[ACPI_PM1_CNT + 1] << 8);
 	if ((cnt & PM1_CNT_SLP_EN) && ((cnt >> 10) & 7) == ACPI_S5_SLP_TYP) {
-		pm->regs[ACPI_PM1_CNT + 1] &= (uint8_t)~(PM1_CNT_SLP_EN >> 8);
+		pm->regs[ACPI_PM1_CNT + 1] &= (uint8_t) ~(PM1_CNT_SLP_EN >> 8);
 		exit_request(&pm->exit, VM_EXIT_POWEROFF);
 	}
 	pthread_mutex_unlock(&pm->lock);

@@ -16,7 +16,7 @@
  */
 struct i8042 {
 	pthread_mutex_t lock;
-	uint8_t ctr;	     /* controller configuration ("command byte") */
+	uint8_t ctr; /* controller configuration ("command byte") */
 	uint8_t out_port;
 	uint8_t pending_cmd; /* command waiting for its data byte on 0x60, or 0 */
 	uint8_t out[4];	     /* bytes the guest reads from 0x60 */

@@ -9,28 +9,28 @@
 /* Register offsets and bits (the 8250 data sheet names). */
 enum { REG_DATA, REG_IER, REG_IIR_FCR, REG_LCR, REG_MCR, REG_LSR, REG_MSR, REG_SCR };
 
-#define IER_RDI    0x01
+#define IER_RDI	   0x01
 #define IER_THRI   0x02
 #define IER_MASK   0x0f
 #define IIR_NONE   0x01
 #define IIR_THRI   0x02
-#define IIR_RDI    0x04
+#define IIR_RDI	   0x04
 #define IIR_FIFO   0xc0
 #define FCR_ENABLE 0x01
 #define FCR_CLR_RX 0x02
 #define LCR_DLAB   0x80
 #define MCR_LOOP   0x10
 #define MCR_MASK   0x1f
-#define LSR_DR     0x01
+#define LSR_DR	   0x01
 #define LSR_THRE   0x20
 #define LSR_TEMT   0x40
-#define MSR_CTS    0x10
-#define MSR_DSR    0x20
-#define MSR_RI     0x40
-#define MSR_DCD    0x80
+#define MSR_CTS	   0x10
+#define MSR_DSR	   0x20
+#define MSR_RI	   0x40
+#define MSR_DCD	   0x80
 
-void serial_init(struct serial *s, const char *name, struct irq_line irq,
-		 enum serial_out_kind kind, int out_fd)
+void serial_init(struct serial *s, const char *name, struct irq_line irq, enum serial_out_kind kind,
+		 int out_fd)
 {
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_init(&s->lock, NULL);
@@ -140,8 +140,10 @@ static uint8_t read_reg(struct serial *s, uint64_t reg)
 		return LSR_THRE | LSR_TEMT | (s->rx_count ? LSR_DR : 0);
 	case REG_MSR:
 		if (s->mcr & MCR_LOOP) {
-			return (uint8_t)(((s->mcr & 0x01) ? MSR_DSR : 0) | ((s->mcr & 0x02) ? MSR_CTS : 0) |
-					 ((s->mcr & 0x04) ? MSR_RI : 0) | ((s->mcr & 0x08) ? MSR_DCD : 0));
+			return (uint8_t)(((s->mcr & 0x01) ? MSR_DSR : 0) |
+					 ((s->mcr & 0x02) ? MSR_CTS : 0) |
+					 ((s->mcr & 0x04) ? MSR_RI : 0) |
+					 ((s->mcr & 0x08) ? MSR_DCD : 0));
 		}
 		return MSR_DCD | MSR_DSR | MSR_CTS;
 	default:

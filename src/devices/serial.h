@@ -38,8 +38,8 @@ struct serial {
 
 extern const struct bus_ops serial_bus_ops;
 
-void serial_init(struct serial *s, const char *name, struct irq_line irq,
-		 enum serial_out_kind kind, int out_fd);
+void serial_init(struct serial *s, const char *name, struct irq_line irq, enum serial_out_kind kind,
+		 int out_fd);
 /* Host input for the guest: queues up to n bytes, returns how many were taken. */
 size_t serial_input(struct serial *s, const uint8_t *buf, size_t n);
 /* Free FIFO space right now. */

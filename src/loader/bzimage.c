@@ -7,10 +7,10 @@
 
 #include "arch/x86_64/layout.h"
 
-#define HDR_OFFSET	  0x1f1
-#define MIN_VERSION	  0x020c /* 2.12: xloadflags says whether a 64-bit entry exists */
-#define ENTRY64_OFFSET	  0x200
-#define DEFAULT_CMDLINE	  255
+#define HDR_OFFSET	0x1f1
+#define MIN_VERSION	0x020c /* 2.12: xloadflags says whether a 64-bit entry exists */
+#define ENTRY64_OFFSET	0x200
+#define DEFAULT_CMDLINE 255
 
 int bzimage_load(const struct guest_memory *gm, const uint8_t *img, size_t len,
 		 struct kernel_info *ki, char *err, size_t errlen)

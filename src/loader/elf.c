@@ -8,8 +8,8 @@
 
 #define ELF_CMDLINE_MAX 2047
 
-int elf_load(const struct guest_memory *gm, const uint8_t *img, size_t len,
-	     struct kernel_info *ki, char *err, size_t errlen)
+int elf_load(const struct guest_memory *gm, const uint8_t *img, size_t len, struct kernel_info *ki,
+	     char *err, size_t errlen)
 {
 	Elf64_Ehdr eh;
 	uint64_t entry, end = 0;
@@ -43,7 +43,8 @@ int elf_load(const struct guest_memory *gm, const uint8_t *img, size_t len,
 		memcpy(&ph, img + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
 		if (ph.p_type != PT_LOAD)
 			continue;
-		if (ph.p_filesz > ph.p_memsz || ph.p_offset > len || ph.p_filesz > len - ph.p_offset) {
+		if (ph.p_filesz > ph.p_memsz || ph.p_offset > len ||
+		    ph.p_filesz > len - ph.p_offset) {
 			snprintf(err, errlen, "ELF segment %u lies outside the file", i);
 			return -1;
 		}
@@ -59,7 +60,8 @@ int elf_load(const struct guest_memory *gm, const uint8_t *img, size_t len,
 		if (ph.p_paddr + ph.p_memsz > end)
 			end = ph.p_paddr + ph.p_memsz;
 		/* The entry may be virtual (linked high): translate it through its segment. */
-		if (!entry_found && eh.e_entry >= ph.p_vaddr && eh.e_entry - ph.p_vaddr < ph.p_memsz) {
+		if (!entry_found && eh.e_entry >= ph.p_vaddr &&
+		    eh.e_entry - ph.p_vaddr < ph.p_memsz) {
 			entry = ph.p_paddr + (eh.e_entry - ph.p_vaddr);
 			entry_found = true;
 		}

@@ -14,7 +14,8 @@ int initrd_place(const struct guest_memory *gm, const struct kernel_info *ki, ui
 	/* Stay in the low RAM region and below what the kernel can address. */
 	if (ki->initrd_addr_max < UINT64_MAX && top > ki->initrd_addr_max + 1)
 		top = ki->initrd_addr_max + 1;
-	if (size == 0 || size > top || ((top - size) & ~PAGE_MASK) < ((ki->end + PAGE_MASK) & ~PAGE_MASK)) {
+	if (size == 0 || size > top ||
+	    ((top - size) & ~PAGE_MASK) < ((ki->end + PAGE_MASK) & ~PAGE_MASK)) {
 		snprintf(err, errlen,
 			 "initrd (%llu KiB) does not fit in guest memory between the kernel's end "
 			 "(%#llx) and %#llx; raise --mem",

@@ -10,7 +10,8 @@ enum kernel_format kernel_detect(const uint8_t *img, size_t len)
 	if (len >= SELFMAG && !memcmp(img, ELFMAG, SELFMAG))
 		return KERNEL_FORMAT_ELF;
 	/* Boot sector signature 0xAA55 at 0x1fe and "HdrS" at 0x202. */
-	if (len >= 0x206 && img[0x1fe] == 0x55 && img[0x1ff] == 0xaa && !memcmp(img + 0x202, "HdrS", 4))
+	if (len >= 0x206 && img[0x1fe] == 0x55 && img[0x1ff] == 0xaa &&
+	    !memcmp(img + 0x202, "HdrS", 4))
 		return KERNEL_FORMAT_BZIMAGE;
 	return KERNEL_FORMAT_UNKNOWN;
 }
@@ -25,7 +26,8 @@ int kernel_load(const struct guest_memory *gm, const uint8_t *img, size_t len,
 	case KERNEL_FORMAT_BZIMAGE:
 		return bzimage_load(gm, img, len, ki, err, errlen);
 	default:
-		snprintf(err, errlen, "not a Linux kernel (neither a bzImage nor an ELF64 vmlinux)");
+		snprintf(err, errlen,
+			 "not a Linux kernel (neither a bzImage nor an ELF64 vmlinux)");
 		return -1;
 	}
 }

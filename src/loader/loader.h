@@ -16,11 +16,11 @@
  */
 struct kernel_info {
 	uint64_t entry;
-	uint64_t end;		    /* first byte above the kernel's load (and init) area */
-	bool has_setup_header;	    /* bzImage: hdr is valid and goes into boot_params */
+	uint64_t end;	       /* first byte above the kernel's load (and init) area */
+	bool has_setup_header; /* bzImage: hdr is valid and goes into boot_params */
 	struct setup_header hdr;
-	uint64_t initrd_addr_max;   /* highest address the initrd may end at (inclusive) */
-	uint32_t cmdline_max;	    /* longest command line, without the NUL */
+	uint64_t initrd_addr_max; /* highest address the initrd may end at (inclusive) */
+	uint32_t cmdline_max;	  /* longest command line, without the NUL */
 };
 
 enum kernel_format { KERNEL_FORMAT_UNKNOWN, KERNEL_FORMAT_BZIMAGE, KERNEL_FORMAT_ELF };
@@ -29,8 +29,8 @@ enum kernel_format kernel_detect(const uint8_t *img, size_t len);
 /* Each returns 0, or -1 with a one-line reason in err. */
 int bzimage_load(const struct guest_memory *gm, const uint8_t *img, size_t len,
 		 struct kernel_info *ki, char *err, size_t errlen);
-int elf_load(const struct guest_memory *gm, const uint8_t *img, size_t len,
-	     struct kernel_info *ki, char *err, size_t errlen);
+int elf_load(const struct guest_memory *gm, const uint8_t *img, size_t len, struct kernel_info *ki,
+	     char *err, size_t errlen);
 int kernel_load(const struct guest_memory *gm, const uint8_t *img, size_t len,
 		struct kernel_info *ki, char *err, size_t errlen);
 

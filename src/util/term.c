@@ -32,7 +32,8 @@ int term_set_raw(void)
 		return -1;
 	raw = saved;
 	/* Keyboard input goes to the guest untouched (Ctrl-C included); output keeps OPOST. */
-	raw.c_iflag &= ~(unsigned)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+	raw.c_iflag &=
+		~(unsigned)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
 	raw.c_lflag &= ~(unsigned)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
 	raw.c_cflag &= ~(unsigned)(CSIZE | PARENB);
 	raw.c_cflag |= CS8;

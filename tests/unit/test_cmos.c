@@ -54,7 +54,7 @@ static void test_binary_and_12h(void **state)
 	set(0x0b, 0x04); /* binary, 12-hour */
 	assert_int_equal(reg(0x07), 26);
 	assert_int_equal(reg(0x04), 0x80 | 3); /* 3 PM */
-	set(0x0b, 0x00);			/* BCD, 12-hour */
+	set(0x0b, 0x00);		       /* BCD, 12-hour */
 	assert_int_equal(reg(0x04), 0x83);
 	set(0x0b, 0x06);
 	assert_int_equal(reg(0x04), 15);

@@ -12,12 +12,12 @@
 static struct vm_config cfg;
 static char err[512];
 
-#define PARSE(...)                                                                                 \
-	({                                                                                         \
-		char *argv[] = {"run", __VA_ARGS__};                                               \
-		config_free(&cfg);                                                                 \
-		config_parse_run((int)(sizeof(argv) / sizeof(argv[0])), argv, &cfg, err,          \
-				 sizeof(err));                                                     \
+#define PARSE(...)                                                                       \
+	({                                                                               \
+		char *argv[] = {"run", __VA_ARGS__};                                     \
+		config_free(&cfg);                                                       \
+		config_parse_run((int)(sizeof(argv) / sizeof(argv[0])), argv, &cfg, err, \
+				 sizeof(err));                                           \
 	})
 
 static int teardown(void **state)

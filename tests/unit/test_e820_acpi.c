@@ -44,9 +44,8 @@ static void test_e820_small(void **state)
 static void test_e820_above_4g(void **state)
 {
 	struct guest_memory gm;
-	struct gm_layout l = {.nr = 2,
-			      .gpa = {0, X86_4G},
-			      .size = {X86_PCI_HOLE_START, 1ull << 20}};
+	struct gm_layout l = {
+		.nr = 2, .gpa = {0, X86_4G}, .size = {X86_PCI_HOLE_START, 1ull << 20}};
 	struct boot_e820_entry e[8];
 	int n;
 
@@ -103,10 +102,10 @@ static void test_acpi(void **state)
 	memcpy(&facs, p + 132, 8);
 	assert_int_equal(facs & 63, 0);
 	table(&gm, facs, "FACS");
-	assert_int_equal(p[46], 9);			 /* SCI */
-	assert_int_equal(p[64] | p[65] << 8, 0x604);	 /* PM1a_CNT_BLK */
-	assert_int_equal(p[89], 2);			 /* PM1_CNT_LEN */
-	assert_int_equal(p[116], 1);			 /* reset register in I/O space */
+	assert_int_equal(p[46], 9);		     /* SCI */
+	assert_int_equal(p[64] | p[65] << 8, 0x604); /* PM1a_CNT_BLK */
+	assert_int_equal(p[89], 2);		     /* PM1_CNT_LEN */
+	assert_int_equal(p[116], 1);		     /* reset register in I/O space */
 	assert_int_equal(p[120] | p[121] << 8, 0xcf9);
 
 	/* DSDT holds Name(_S5_, Package(4){5, 5, 0, 0}). */

@@ -79,8 +79,7 @@ static void header(uint8_t *b, const char *sig, uint32_t len, uint8_t rev)
 }
 
 /* Finishes a table (checksum) and copies it to guest memory at *addr, advancing it. */
-static int emit(const struct guest_memory *gm, uint64_t *addr, uint8_t *b, uint32_t len,
-		bool sum)
+static int emit(const struct guest_memory *gm, uint64_t *addr, uint8_t *b, uint32_t len, bool sum)
 {
 	uint64_t at = *addr;
 
@@ -94,10 +93,14 @@ static int emit(const struct guest_memory *gm, uint64_t *addr, uint8_t *b, uint3
 
 /* DefinitionBlock body: Name (\_S5, Package () { 5, 5, 0, 0 }). */
 static const uint8_t dsdt_aml[] = {
-	0x08, '_',  'S',  '5', '_',		 /* NameOp "_S5_" */
-	0x12, 0x08, 0x04,			 /* PackageOp, PkgLength 8, 4 elements */
-	0x0a, ACPI_S5_SLP_TYP, 0x0a, ACPI_S5_SLP_TYP, /* BytePrefix 5, BytePrefix 5 */
-	0x00, 0x00,				 /* Zero, Zero */
+	0x08, '_',
+	'S',  '5',
+	'_', /* NameOp "_S5_" */
+	0x12, 0x08,
+	0x04, /* PackageOp, PkgLength 8, 4 elements */
+	0x0a, ACPI_S5_SLP_TYP,
+	0x0a, ACPI_S5_SLP_TYP, /* BytePrefix 5, BytePrefix 5 */
+	0x00, 0x00,	       /* Zero, Zero */
 };
 
 static uint32_t build_madt(uint8_t *b, unsigned ncpus)
@@ -159,8 +162,8 @@ static void build_fadt(uint8_t *b, uint64_t facs, uint64_t dsdt)
 	w16(b, 98, 1001); /* C3 latency > 1000: no C3 */
 	w8(b, 108, 0x32); /* CMOS century register */
 	w16(b, 109, BOOT_ARCH_NO_VGA);
-	w32(b, 112, FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON | FADT_SLP_BUTTON |
-			    FADT_RESET_REG_SUP);
+	w32(b, 112,
+	    FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON | FADT_SLP_BUTTON | FADT_RESET_REG_SUP);
 	gas_io(b, 116, 8, RESET_PORT);
 	w8(b, 128, RESET_VALUE);
 	w8(b, 131, 3); /* FADT minor version: 6.3 */

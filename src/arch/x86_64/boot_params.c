@@ -7,10 +7,10 @@
 #include "arch/x86_64/e820.h"
 #include "arch/x86_64/layout.h"
 
-#define HDR_MAGIC	   0x53726448 /* "HdrS" */
-#define LOADER_UNDEFINED   0xff
-#define LOADFLAG_CAN_HEAP  0x80
-#define HEAP_END_PTR	   0xfe00
+#define HDR_MAGIC	  0x53726448 /* "HdrS" */
+#define LOADER_UNDEFINED  0xff
+#define LOADFLAG_CAN_HEAP 0x80
+#define HEAP_END_PTR	  0xfe00
 
 int x86_write_boot_params(const struct guest_memory *gm, const struct x86_boot_config *cfg)
 {

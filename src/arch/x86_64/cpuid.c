@@ -3,8 +3,8 @@
 
 #include <stdint.h>
 
-#define LEAF1_ECX_HYPERVISOR (1u << 31)
-#define LEAF1_EDX_HTT	     (1u << 28)
+#define LEAF1_ECX_HYPERVISOR   (1u << 31)
+#define LEAF1_EDX_HTT	       (1u << 28)
 #define LEAF1_ECX_TSC_DEADLINE (1u << 24)
 
 /* Bits needed to number n items: the APIC ID field width for n cores. */
@@ -17,8 +17,7 @@ static unsigned order(unsigned n)
 	return s;
 }
 
-void x86_cpuid_for_vcpu(struct kvm_cpuid2 *cpuid, unsigned id, unsigned ncpus,
-			bool tsc_deadline)
+void x86_cpuid_for_vcpu(struct kvm_cpuid2 *cpuid, unsigned id, unsigned ncpus, bool tsc_deadline)
 {
 	unsigned core_bits = order(ncpus);
 

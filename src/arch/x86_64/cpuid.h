@@ -11,7 +11,6 @@
  * emulates the TSC-deadline timer (KVM_CAP_TSC_DEADLINE_TIMER), which its
  * supported-CPUID list never reports by itself.
  */
-void x86_cpuid_for_vcpu(struct kvm_cpuid2 *cpuid, unsigned id, unsigned ncpus,
-			bool tsc_deadline);
+void x86_cpuid_for_vcpu(struct kvm_cpuid2 *cpuid, unsigned id, unsigned ncpus, bool tsc_deadline);
 
 #endif

@@ -14,27 +14,27 @@
 #define PTE_RW	    0x2ull
 #define PTE_PS	    0x80ull
 
-#define CR0_PE 0x1ull
-#define CR0_ET 0x10ull
-#define CR0_PG 0x80000000ull
-#define CR4_PAE 0x20ull
+#define CR0_PE	 0x1ull
+#define CR0_ET	 0x10ull
+#define CR0_PG	 0x80000000ull
+#define CR4_PAE	 0x20ull
 #define EFER_LME 0x100ull
 #define EFER_LMA 0x400ull
 
-#define MSR_IA32_SYSENTER_CS  0x174
-#define MSR_IA32_SYSENTER_ESP 0x175
-#define MSR_IA32_SYSENTER_EIP 0x176
-#define MSR_IA32_MISC_ENABLE  0x1a0
-#define MSR_STAR	      0xc0000081
-#define MSR_LSTAR	      0xc0000082
-#define MSR_CSTAR	      0xc0000083
-#define MSR_SYSCALL_MASK      0xc0000084
-#define MSR_KERNEL_GS_BASE    0xc0000102
+#define MSR_IA32_SYSENTER_CS	0x174
+#define MSR_IA32_SYSENTER_ESP	0x175
+#define MSR_IA32_SYSENTER_EIP	0x176
+#define MSR_IA32_MISC_ENABLE	0x1a0
+#define MSR_STAR		0xc0000081
+#define MSR_LSTAR		0xc0000082
+#define MSR_CSTAR		0xc0000083
+#define MSR_SYSCALL_MASK	0xc0000084
+#define MSR_KERNEL_GS_BASE	0xc0000102
 #define MISC_ENABLE_FAST_STRING 0x1ull
 
-#define APIC_LVT0	0x350
-#define APIC_LVT1	0x360
-#define APIC_MODE_NMI	0x4
+#define APIC_LVT0	 0x350
+#define APIC_LVT1	 0x360
+#define APIC_MODE_NMI	 0x4
 #define APIC_MODE_EXTINT 0x7
 
 /* GDT: null, 64-bit code, data, TSS; selectors 0x08, 0x10, 0x18. */
@@ -78,9 +78,14 @@ int x86_setup_vcpu_common(int fd)
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e[9];
 	} msrs = {0};
-	static const uint32_t zero_msrs[] = {MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP,
-					     MSR_IA32_SYSENTER_EIP, MSR_STAR, MSR_LSTAR, MSR_CSTAR,
-					     MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE};
+	static const uint32_t zero_msrs[] = {MSR_IA32_SYSENTER_CS,
+					     MSR_IA32_SYSENTER_ESP,
+					     MSR_IA32_SYSENTER_EIP,
+					     MSR_STAR,
+					     MSR_LSTAR,
+					     MSR_CSTAR,
+					     MSR_SYSCALL_MASK,
+					     MSR_KERNEL_GS_BASE};
 	struct kvm_fpu fpu = {0};
 	struct kvm_lapic_state lapic;
 	uint32_t *lvt;

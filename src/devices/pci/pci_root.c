@@ -41,13 +41,15 @@ void pci_config_write(struct pci_config *cfg, unsigned offset, const uint8_t *da
 	for (unsigned i = 0; i < len && offset + i < sizeof(cfg->data); i++) {
 		unsigned o = offset + i;
 
-		cfg->data[o] = (uint8_t)((cfg->data[o] & ~cfg->wmask[o]) | (data[i] & cfg->wmask[o]));
+		cfg->data[o] =
+			(uint8_t)((cfg->data[o] & ~cfg->wmask[o]) | (data[i] & cfg->wmask[o]));
 	}
 }
 
 static void host_bridge_read(struct pci_function *fn, unsigned offset, uint8_t *data, unsigned len)
 {
-	struct pci_root *root = (struct pci_root *)((char *)fn - offsetof(struct pci_root, host_bridge));
+	struct pci_root *root =
+		(struct pci_root *)((char *)fn - offsetof(struct pci_root, host_bridge));
 
 	pci_config_read(&root->host_bridge_cfg, offset, data, len);
 }
@@ -55,7 +57,8 @@ static void host_bridge_read(struct pci_function *fn, unsigned offset, uint8_t *
 static void host_bridge_write(struct pci_function *fn, unsigned offset, const uint8_t *data,
 			      unsigned len)
 {
-	struct pci_root *root = (struct pci_root *)((char *)fn - offsetof(struct pci_root, host_bridge));
+	struct pci_root *root =
+		(struct pci_root *)((char *)fn - offsetof(struct pci_root, host_bridge));
 
 	pci_config_write(&root->host_bridge_cfg, offset, data, len);
 }

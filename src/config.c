@@ -24,6 +24,7 @@ const char config_run_usage[] =
 	"                         file (needs path=), sink or syslog. Without any --serial,\n"
 	"                         COM1 is type=stdout,console=true,stdin=true. console=true\n"
 	"                         adds console=ttyS<N-1> to the kernel command line.\n"
+	"      --no-rng           omit the virtio-rng entropy device\n"
 	"      --log-level LEVEL  error, warn, info (default) or debug\n"
 	"  -h, --help             show this help\n"
 	"\n"
@@ -31,7 +32,16 @@ const char config_run_usage[] =
 	"1 on a runtime failure, 2 on bad input, 3 on a guest triple fault,\n"
 	"4 on a KVM internal error.\n";
 
-enum opt_id { OPT_INITRD, OPT_PARAMS, OPT_MEM, OPT_CPUS, OPT_SERIAL, OPT_LOG_LEVEL, OPT_HELP };
+enum opt_id {
+	OPT_INITRD,
+	OPT_PARAMS,
+	OPT_MEM,
+	OPT_CPUS,
+	OPT_SERIAL,
+	OPT_LOG_LEVEL,
+	OPT_NO_RNG,
+	OPT_HELP
+};
 
 struct opt {
 	enum opt_id id;
@@ -44,7 +54,7 @@ static const struct opt opts[] = {
 	{OPT_INITRD, 'i', "initrd", true}, {OPT_PARAMS, 'p', "params", true},
 	{OPT_MEM, 'm', "mem", true},	   {OPT_CPUS, 'c', "cpus", true},
 	{OPT_SERIAL, 0, "serial", true},   {OPT_LOG_LEVEL, 0, "log-level", true},
-	{OPT_HELP, 'h', "help", false},
+	{OPT_NO_RNG, 0, "no-rng", false},  {OPT_HELP, 'h', "help", false},
 };
 
 static const struct opt *find_opt(const char *arg, const char **inline_value)
@@ -235,6 +245,7 @@ static int parse_value(const struct opt *o, const char *v, struct vm_config *cfg
 			return -1;
 		}
 		return 0;
+	case OPT_NO_RNG:
 	case OPT_HELP:
 		break;
 	}
@@ -278,6 +289,7 @@ enum parse_result config_parse_run(int argc, char **argv, struct vm_config *cfg,
 	cfg->cpus = DEFAULT_CPUS;
 	cfg->kvm_path = "/dev/kvm";
 	cfg->log_level = LOG_LVL_INFO;
+	cfg->rng = true;
 
 	for (i = 1; i < argc; i++) {
 		const char *arg = argv[i], *v;
@@ -303,6 +315,14 @@ enum parse_result config_parse_run(int argc, char **argv, struct vm_config *cfg,
 		}
 		if (o->id == OPT_HELP)
 			return PARSE_HELP;
+		if (!o->takes_value) {
+			if (v) {
+				snprintf(err, errlen, "--%s: takes no value", o->long_name);
+				return PARSE_ERROR;
+			}
+			cfg->rng = false; /* OPT_NO_RNG, the only other switch */
+			continue;
+		}
 		if (!v) {
 			if (i + 1 >= argc) {
 				snprintf(err, errlen, "--%s: needs a value", o->long_name);

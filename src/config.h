@@ -37,6 +37,7 @@ struct vm_config {
 	uint64_t mem_mib;
 	unsigned cpus;
 	struct serial_config serial[SERIAL_PORTS];
+	bool rng; /* virtio-rng (on by default, as in crosvm) */
 	const char *kvm_path;
 	enum log_level log_level;
 };

@@ -63,10 +63,7 @@ static void handle_mmio(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	uint32_t len = run->mmio.len > 8 ? 8 : run->mmio.len;
 
-	if (run->mmio.is_write)
-		bus_write(&v->vm->mmio, run->mmio.phys_addr, run->mmio.data, len);
-	else
-		bus_read(&v->vm->mmio, run->mmio.phys_addr, run->mmio.data, len);
+	vm_mmio(v->vm, run->mmio.phys_addr, run->mmio.data, len, run->mmio.is_write);
 }
 
 /* Handles one exit; returns false when the vCPU must stop. */

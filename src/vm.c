@@ -25,6 +25,7 @@
 #include "arch/x86_64/regs.h"
 #include "loader/loader.h"
 #include "util/log.h"
+#include "devices/virtio/rng.h"
 #include "util/term.h"
 
 static const uint16_t serial_ports[SERIAL_PORTS] = {0x3f8, 0x2f8, 0x3e8, 0x2e8};
@@ -302,6 +303,43 @@ static int setup_devices(struct vm *vm)
 	return 0;
 }
 
+void vm_mmio(struct vm *vm, uint64_t addr, uint8_t *data, uint32_t len, bool write)
+{
+	for (unsigned i = 0; i < vm->nr_virtio; i++)
+		if (virtio_pci_mmio(&vm->virtio[i]->pci, addr, data, len, write))
+			return;
+	if (write)
+		bus_write(&vm->mmio, addr, data, len);
+	else
+		bus_read(&vm->mmio, addr, data, len);
+}
+
+/* Plugs an initialised virtio device into the next PCI slot, BARs pre-assigned. */
+static int add_virtio(struct vm *vm, struct virtio_host *h)
+{
+	unsigned slot = vm->nr_virtio + 1; /* slot 0 is the host bridge */
+	uint64_t bar0 = X86_PCI_HOLE_START + (uint64_t)vm->nr_virtio * VIRTIO_PCI_BAR_SIZE;
+	int r = virtio_host_init(h, &vm->kvm, &vm->pci, slot, bar0);
+
+	if (r)
+		FAIL(EXIT_RUNTIME, "%s: %s", h->dev.ops->name, strerror(-r));
+	vm->virtio[vm->nr_virtio++] = h;
+	return 0;
+}
+
+static int setup_virtio(struct vm *vm)
+{
+	static struct virtio_host rng;
+
+	if (vm->cfg->rng) {
+		if (virtio_rng_init(&rng.dev, &vm->mem))
+			FAIL(EXIT_RUNTIME, "virtio-rng: out of memory");
+		if (add_virtio(vm, &rng))
+			return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
 static int setup_vcpus(struct vm *vm, uint64_t entry)
 {
 	size_t cpuid_size = sizeof(struct kvm_cpuid2) +
@@ -466,6 +504,8 @@ static int vm_build(struct vm *vm, uint64_t *entry)
 		return r;
 	if ((r = setup_devices(vm)))
 		return r;
+	if ((r = setup_virtio(vm)))
+		return r;
 	return setup_vcpus(vm, *entry);
 }
 
@@ -517,6 +557,14 @@ int vm_run(const struct vm_config *cfg)
 		if (pthread_create(&stdin_tid, NULL, stdin_thread, vm) == 0)
 			pthread_detach(stdin_tid);
 	}
+	for (unsigned i = 0; i < vm->nr_virtio; i++) {
+		int r = virtio_host_start(vm->virtio[i]);
+
+		if (r) {
+			log_err("cannot start %s: %s", vm->virtio[i]->dev.ops->name, strerror(-r));
+			vm_request_exit(vm, VM_EXIT_FAILURE);
+		}
+	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		int r = vcpu_start(&vm->vcpus[i]);
 
@@ -528,6 +576,8 @@ int vm_run(const struct vm_config *cfg)
 	}
 	status = exit_status(wait_for_exit(vm, sfd));
 	stop_vcpus(vm);
+	for (unsigned i = 0; i < vm->nr_virtio; i++)
+		virtio_host_stop(vm->virtio[i]);
 	term_restore();
 	return status;
 }

@@ -15,6 +15,7 @@
 #include "devices/serial.h"
 #include "kvm/kvm.h"
 #include "memory/guest_memory.h"
+#include "virtio_host.h"
 
 struct vm;
 
@@ -39,6 +40,8 @@ struct vm {
 	struct i8042 i8042;
 	struct acpi_pm acpi_pm;
 	struct pci_root pci;
+	struct virtio_host *virtio[PCI_ROOT_SLOTS];
+	unsigned nr_virtio;
 
 	unsigned nr_vcpus;
 	struct vcpu *vcpus;
@@ -55,6 +58,9 @@ int vm_run(const struct vm_config *cfg);
 
 /* Called by vCPUs and devices (any thread). */
 void vm_request_exit(struct vm *vm, enum vm_exit_reason reason);
+
+/* MMIO from a vCPU: PCI BARs first, then the MMIO bus. */
+void vm_mmio(struct vm *vm, uint64_t addr, uint8_t *data, uint32_t len, bool write);
 
 /* vcpu.c */
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned id);

@@ -127,3 +127,85 @@ int kvm_create_vcpu(struct kvm *kvm, unsigned id)
 		fcntl(r, F_SETFD, FD_CLOEXEC);
 	return r;
 }
+
+int kvm_alloc_msi_gsi(struct kvm *kvm)
+{
+	if (kvm->nr_msi >= KVM_MAX_MSI_GSIS)
+		return -ENOSPC;
+	kvm->msi[kvm->nr_msi].used = true;
+	return (int)(KVM_IRQCHIP_GSIS + kvm->nr_msi++);
+}
+
+/*
+ * KVM_SET_GSI_ROUTING replaces the whole table, so it always carries KVM's
+ * default irqchip routes (GSI n -> IOAPIC pin n, and PIC pin n below 16) too.
+ */
+static int install_routes(struct kvm *kvm)
+{
+	size_t max = 16 + KVM_IRQCHIP_GSIS + KVM_MAX_MSI_GSIS;
+	struct kvm_irq_routing *r = calloc(1, sizeof(*r) + max * sizeof(r->entries[0]));
+	unsigned n = 0;
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	for (unsigned gsi = 0; gsi < KVM_IRQCHIP_GSIS; gsi++) {
+		if (gsi < 16) {
+			r->entries[n].gsi = gsi;
+			r->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+			r->entries[n].u.irqchip.irqchip =
+				gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
+			r->entries[n].u.irqchip.pin = gsi % 8;
+			n++;
+		}
+		r->entries[n].gsi = gsi;
+		r->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		r->entries[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		r->entries[n].u.irqchip.pin = gsi;
+		n++;
+	}
+	for (unsigned i = 0; i < kvm->nr_msi; i++) {
+		if (!kvm->msi[i].addr)
+			continue;
+		r->entries[n].gsi = KVM_IRQCHIP_GSIS + i;
+		r->entries[n].type = KVM_IRQ_ROUTING_MSI;
+		r->entries[n].u.msi.address_lo = (uint32_t)kvm->msi[i].addr;
+		r->entries[n].u.msi.address_hi = (uint32_t)(kvm->msi[i].addr >> 32);
+		r->entries[n].u.msi.data = kvm->msi[i].data;
+		n++;
+	}
+	r->nr = n;
+	ret = xioctl(kvm->vm_fd, KVM_SET_GSI_ROUTING, r);
+	free(r);
+	return ret < 0 ? ret : 0;
+}
+
+int kvm_set_msi_route(struct kvm *kvm, unsigned gsi, uint64_t addr, uint32_t data)
+{
+	unsigned i = gsi - KVM_IRQCHIP_GSIS;
+
+	if (gsi < KVM_IRQCHIP_GSIS || i >= kvm->nr_msi)
+		return -EINVAL;
+	kvm->msi[i].addr = addr;
+	kvm->msi[i].data = data;
+	return install_routes(kvm);
+}
+
+int kvm_irqfd(struct kvm *kvm, int fd, unsigned gsi)
+{
+	struct kvm_irqfd irqfd = {.fd = (uint32_t)fd, .gsi = gsi};
+
+	return xioctl(kvm->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
+}
+
+int kvm_ioeventfd(struct kvm *kvm, uint64_t addr, uint32_t len, int fd, bool assign)
+{
+	struct kvm_ioeventfd io = {
+		.addr = addr,
+		.len = len,
+		.fd = fd,
+		.flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
+	};
+
+	return xioctl(kvm->vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
+}

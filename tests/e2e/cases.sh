@@ -235,7 +235,7 @@ fi
 
 # ---------------------------------------------------------------- boot A: info
 # 2 vCPUs, 1 GiB: marker, CPU count, memory, clock, console input, poweroff.
-INFO_CASES="info-init info-nproc info-memtotal info-clock info-stdin info-poweroff"
+INFO_CASES="info-init info-nproc info-memtotal info-clock info-hwrng info-stdin info-poweroff"
 # shellcheck disable=SC2086 # a list of names
 if want $INFO_CASES; then
 	d=$WORK/info
@@ -253,7 +253,7 @@ if want $INFO_CASES; then
 	host_epoch=$(date +%s)
 	t1=$(elapsed)
 	if [ "$ready" = 0 ]; then
-		wait_for "$d/out" GUEST-READY 10 "$pid"
+		wait_for "$d/out" GUEST-READY 60 "$pid"
 		# shellcheck disable=SC2016 # the guest shell expands it
 		printf '%s\n' 'echo STDIN-$((6*7))' >&3
 		wait_for "$d/out" STDIN-42 30 "$pid"
@@ -318,6 +318,17 @@ if want $INFO_CASES; then
 		fi
 		;;
 	esac
+
+	# virtio-pci + virtio-rng: the guest's driver bound and 1 MiB came from /dev/hwrng.
+	rb=$(value "$d/out" HWRNG_BYTES)
+	rc_name=$(value "$d/out" HWRNG_CURRENT)
+	if [ "$ready" != 0 ]; then
+		fail info-hwrng "not tried: $why"
+	elif [ "$rb" = 1048576 ] && case "$rc_name" in virtio_rng*) true ;; *) false ;; esac then
+		pass info-hwrng
+	else
+		fail info-hwrng "HWRNG_CURRENT='$rc_name' HWRNG_BYTES='$rb', expected virtio_rng.* and 1048576" "$d/out" "$d/err"
+	fi
 
 	if [ "$ready" != 0 ]; then
 		fail info-stdin "not tried: $why"

@@ -19,6 +19,11 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 
 echo GUEST-INIT-OK
 
+# Drivers for the VMM's virtio-pci devices (Debian builds them as modules).
+while read -r m; do
+	insmod "/lib/modules/e2e/$m.ko" 2>/dev/null
+done </lib/modules/e2e/order
+
 what=
 read -r cmdline </proc/cmdline
 for word in $cmdline; do
@@ -33,6 +38,8 @@ case "$what" in
 info)
 	echo "MEMTOTAL_KB=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
 	echo "GUEST_EPOCH=$(date +%s)"
+	echo "HWRNG_CURRENT=$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
+	echo "HWRNG_BYTES=$(dd if=/dev/hwrng bs=4096 count=256 2>/dev/null | wc -c)"
 	echo "GUEST-READY"
 	while IFS= read -r line; do
 		[ "$line" = exit-test ] && break

@@ -93,11 +93,14 @@ apt_download() {
 }
 
 kvm_modules=(irqbypass ccp kvm kvm-amd)
+# Guest drivers for our virtio-pci devices, in load order.
+guest_modules=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
+	virtio-rng virtio_blk)
 
 kernel_cached() {
 	[[ -s $OUT/vmlinuz && -s $OUT/kernel-version ]] || return 1
 	local m
-	for m in "${kvm_modules[@]}"; do
+	for m in "${kvm_modules[@]}" "${guest_modules[@]}"; do
 		[[ -s $OUT/modules/$m.ko ]] || return 1
 	done
 }
@@ -120,7 +123,7 @@ fetch_kernel() {
 	cp "$(ls "$tree"/boot/vmlinuz-*)" "$OUT/vmlinuz.tmp"
 	rm -rf "$OUT/modules"
 	mkdir -p "$OUT/modules"
-	for m in "${kvm_modules[@]}"; do
+	for m in "${kvm_modules[@]}" "${guest_modules[@]}"; do
 		src=$(find "$tree" -path '*/modules/*' \( -name "$m.ko" -o -name "$m.ko.*" \) -print -quit)
 		[[ -n $src ]] || die "module $m not found in $dep"
 		case "$src" in
@@ -246,7 +249,7 @@ if ! fresh vmmtime "$E2E_SRC/vmmtime.c"; then
 fi
 
 # ---------------------------------------------------------------- guest.cpio
-if ! fresh guest.cpio "$E2E_SRC/guest-init.sh" "$BUSYBOX"; then
+if ! fresh guest.cpio "$E2E_SRC/guest-init.sh" "$BUSYBOX" "$OUT/kernel-version"; then
 	log "building guest.cpio"
 	stage=$OUT/guest.root
 	rm -rf "$stage"
@@ -254,6 +257,11 @@ if ! fresh guest.cpio "$E2E_SRC/guest-init.sh" "$BUSYBOX"; then
 	add_base "$stage"
 	add_busybox "$stage"
 	install -m 755 "$E2E_SRC/guest-init.sh" "$stage/init"
+	mkdir -p "$stage/lib/modules/e2e"
+	for m in "${guest_modules[@]}"; do
+		cp "$OUT/modules/$m.ko" "$stage/lib/modules/e2e/"
+	done
+	printf '%s\n' "${guest_modules[@]}" >"$stage/lib/modules/e2e/order"
 	mkcpio "$stage" "$OUT/guest.cpio"
 	rm -rf "$stage"
 fi

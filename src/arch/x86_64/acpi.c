@@ -91,8 +91,8 @@ static int emit(const struct guest_memory *gm, uint64_t *addr, uint8_t *b, uint3
 	return 0;
 }
 
-/* DefinitionBlock body: Name (\_S5, Package () { 5, 5, 0, 0 }). */
-static const uint8_t dsdt_aml[] = {
+/* \_S5 sleep package: Name (_S5, Package () { 5, 5, 0, 0 }). */
+static const uint8_t aml_s5[] = {
 	0x08, '_',
 	'S',  '5',
 	'_', /* NameOp "_S5_" */
@@ -102,6 +102,151 @@ static const uint8_t dsdt_aml[] = {
 	0x0a, ACPI_S5_SLP_TYP, /* BytePrefix 5, BytePrefix 5 */
 	0x00, 0x00,	       /* Zero, Zero */
 };
+
+/*
+ * The PCI root bridge: Device (PCI0) with _HID PNP0A03, _UID 0 and a _CRS of
+ * bus 0, the 0xCF8 config ports, all other I/O ports, and the MMIO hole
+ * (below the IOAPIC) as the window that BARs live in.
+ */
+static const uint8_t aml_pci_crs[] = {
+	/* WordBusNumber: producer, min/max fixed, 0..0, length 1 */
+	0x88,
+	0x0d,
+	0x00,
+	0x02,
+	0x0c,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x01,
+	0x00,
+	/* IO (Decode16, 0xCF8, 0xCF8, 1, 8) */
+	0x47,
+	0x01,
+	0xf8,
+	0x0c,
+	0xf8,
+	0x0c,
+	0x01,
+	0x08,
+	/* WordIO: 0x0000-0x0CF7 */
+	0x88,
+	0x0d,
+	0x00,
+	0x01,
+	0x0c,
+	0x03,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0xf7,
+	0x0c,
+	0x00,
+	0x00,
+	0xf8,
+	0x0c,
+	/* WordIO: 0x0D00-0xFFFF */
+	0x88,
+	0x0d,
+	0x00,
+	0x01,
+	0x0c,
+	0x03,
+	0x00,
+	0x00,
+	0x00,
+	0x0d,
+	0xff,
+	0xff,
+	0x00,
+	0x00,
+	0x00,
+	0xf3,
+	/* DWordMemory: read-write, non-cacheable, the PCI hole up to the IOAPIC */
+	0x87,
+	0x17,
+	0x00,
+	0x00,
+	0x0c,
+	0x01,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0xc0,
+	0xff,
+	0xff,
+	0xbf,
+	0xfe,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0xc0,
+	0x3e,
+	/* EndTag */
+	0x79,
+	0x00,
+};
+
+/* Appends an AML PkgLength for a body of n bytes (the encoding counts itself). */
+static size_t pkg_length(uint8_t *out, size_t n)
+{
+	if (n + 1 < 0x40) {
+		out[0] = (uint8_t)(n + 1);
+		return 1;
+	}
+	n += 2;
+	out[0] = (uint8_t)(0x40 | (n & 0xf));
+	out[1] = (uint8_t)(n >> 4);
+	return 2;
+}
+
+/* Builds the DSDT body into b; returns its length. */
+static size_t build_dsdt_aml(uint8_t *b)
+{
+	uint8_t dev[256], crs[128];
+	size_t n = 0, d = 0, c = 0;
+
+	memcpy(b, aml_s5, sizeof(aml_s5));
+	n = sizeof(aml_s5);
+
+	/* _CRS buffer: BufferOp PkgLength BytePrefix(size) bytes */
+	crs[c++] = 0x0a;
+	crs[c++] = (uint8_t)sizeof(aml_pci_crs);
+	memcpy(crs + c, aml_pci_crs, sizeof(aml_pci_crs));
+	c += sizeof(aml_pci_crs);
+
+	memcpy(dev + d, "PCI0", 4);
+	d += 4;
+	memcpy(dev + d, "\x08_HID\x0c\x41\xd0\x0a\x03", 10); /* EisaId ("PNP0A03") */
+	d += 10;
+	memcpy(dev + d, "\x08_UID\x00", 6);
+	d += 6;
+	memcpy(dev + d, "\x08_CRS\x11", 6);
+	d += 6;
+	d += pkg_length(dev + d, c);
+	memcpy(dev + d, crs, c);
+	d += c;
+
+	b[n++] = 0x5b; /* DeviceOp */
+	b[n++] = 0x82;
+	n += pkg_length(b + n, d);
+	memcpy(b + n, dev, d);
+	return n + d;
+}
 
 static uint32_t build_madt(uint8_t *b, unsigned ncpus)
 {
@@ -197,9 +342,8 @@ int x86_acpi_build(const struct guest_memory *gm, unsigned ncpus, uint64_t *rsdp
 
 	dsdt = addr;
 	memset(b, 0, sizeof(b));
-	len = HDR_LEN + sizeof(dsdt_aml);
+	len = HDR_LEN + (uint32_t)build_dsdt_aml(b + HDR_LEN);
 	header(b, "DSDT", len, 2);
-	memcpy(b + HDR_LEN, dsdt_aml, sizeof(dsdt_aml));
 	if ((r = emit(gm, &addr, b, len, true)))
 		return r;
 

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CROSVM_DEVICES_VIRTIO_DEVICE_H
+#define CROSVM_DEVICES_VIRTIO_DEVICE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "devices/virtio/queue.h"
+#include "memory/guest_memory.h"
+
+/*
+ * What a virtio device is given, and all it may use (DESIGN.md rule 2):
+ * guest memory, its queues, an interrupt per queue (signal), and its config
+ * space. Nothing here knows about PCI or KVM, so the same device code can run
+ * in the VMM process or in a jailed one.
+ */
+#define VIRTIO_MAX_QUEUES 8
+
+struct virtio_device;
+
+struct virtio_device_ops {
+	const char *name;
+	uint32_t device_id;
+	uint64_t features; /* device-specific and ring features offered */
+	unsigned nr_queues;
+	uint16_t queue_max;
+	uint32_t config_size;
+	void (*config_read)(struct virtio_device *d, uint32_t off, uint8_t *data, uint32_t len);
+	void (*config_write)(struct virtio_device *d, uint32_t off, const uint8_t *data,
+			     uint32_t len);
+	/* The driver kicked queue q (runs on the device's own thread, lock held). */
+	void (*queue_notify)(struct virtio_device *d, unsigned q);
+	/* The driver reset the device (lock held). */
+	void (*reset)(struct virtio_device *d);
+};
+
+struct virtio_device {
+	const struct virtio_device_ops *ops;
+	void *priv;
+	const struct guest_memory *mem;
+	pthread_mutex_t lock; /* taken by the transport and around queue_notify */
+	uint64_t acked_features;
+	bool driver_ok;
+	struct virtq queues[VIRTIO_MAX_QUEUES];
+	/* Set by the transport: raise queue q's interrupt if the driver wants one. */
+	void (*signal)(struct virtio_device *d, unsigned q);
+	void *transport;
+};
+
+void virtio_device_init(struct virtio_device *d, const struct virtio_device_ops *ops,
+			const struct guest_memory *mem);
+/* Returns popped chains with len bytes written, then signals once if needed. */
+void virtio_queue_done(struct virtio_device *d, unsigned q, uint16_t head, uint32_t len);
+
+#endif

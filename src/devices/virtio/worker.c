@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "devices/virtio/worker.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+int virtio_worker_init(struct virtio_worker *w, struct virtio_device *dev)
+{
+	memset(w, 0, sizeof(*w));
+	w->dev = dev;
+	w->stop_evt = eventfd(0, EFD_CLOEXEC);
+	if (w->stop_evt < 0)
+		return -errno;
+	for (unsigned q = 0; q < dev->ops->nr_queues; q++) {
+		w->kick[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (w->kick[q] < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static void *worker_thread(void *arg)
+{
+	struct virtio_worker *w = arg;
+	struct virtio_device *d = w->dev;
+	unsigned nq = d->ops->nr_queues;
+	struct pollfd p[VIRTIO_MAX_QUEUES + 1];
+
+	for (unsigned q = 0; q < nq; q++)
+		p[q] = (struct pollfd){.fd = w->kick[q], .events = POLLIN};
+	p[nq] = (struct pollfd){.fd = w->stop_evt, .events = POLLIN};
+	for (;;) {
+		if (poll(p, nq + 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[nq].revents)
+			break;
+		for (unsigned q = 0; q < nq; q++) {
+			uint64_t cnt;
+
+			if (!(p[q].revents & POLLIN) || read(w->kick[q], &cnt, sizeof(cnt)) < 0)
+				continue;
+			pthread_mutex_lock(&d->lock);
+			if (d->driver_ok && d->queues[q].ready)
+				d->ops->queue_notify(d, q);
+			pthread_mutex_unlock(&d->lock);
+		}
+	}
+	return NULL;
+}
+
+int virtio_worker_start(struct virtio_worker *w)
+{
+	int r = pthread_create(&w->thread, NULL, worker_thread, w);
+
+	if (r)
+		return -r;
+	w->running = true;
+	return 0;
+}
+
+void virtio_worker_stop(struct virtio_worker *w)
+{
+	uint64_t one = 1;
+
+	if (!w->running)
+		return;
+	if (write(w->stop_evt, &one, sizeof(one)) == sizeof(one))
+		pthread_join(w->thread, NULL);
+	w->running = false;
+}

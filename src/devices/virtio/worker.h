@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CROSVM_DEVICES_VIRTIO_WORKER_H
+#define CROSVM_DEVICES_VIRTIO_WORKER_H
+
+#include <pthread.h>
+
+#include "devices/virtio/device.h"
+
+/*
+ * The thread a device's queue work runs on: it waits on each queue's kick
+ * eventfd (bound to the notify address with KVM ioeventfd), so vCPUs never do
+ * device work.
+ */
+struct virtio_worker {
+	struct virtio_device *dev;
+	int kick[VIRTIO_MAX_QUEUES];
+	int stop_evt;
+	pthread_t thread;
+	bool running;
+};
+
+/* Creates the kick eventfds; returns 0 or -errno. */
+int virtio_worker_init(struct virtio_worker *w, struct virtio_device *dev);
+int virtio_worker_start(struct virtio_worker *w);
+void virtio_worker_stop(struct virtio_worker *w);
+
+#endif

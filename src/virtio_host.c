@@ -33,7 +33,7 @@ static void fire(void *opaque, unsigned v)
 static void bind_notify(struct virtio_host *h, uint64_t base, bool on)
 {
 	for (unsigned q = 0; q < h->dev.ops->nr_queues; q++) {
-		uint64_t addr = base + VIRTIO_PCI_NOTIFY + (uint64_t)q * VIRTIO_PCI_NOTIFY_MULT;
+		uint64_t addr = base + VPCI_NOTIFY + (uint64_t)q * VPCI_NOTIFY_MULT;
 		int r = kvm_ioeventfd(h->kvm, addr, 2, h->worker.kick[q], on);
 
 		if (r)

@@ -318,7 +318,7 @@ void vm_mmio(struct vm *vm, uint64_t addr, uint8_t *data, uint32_t len, bool wri
 static int add_virtio(struct vm *vm, struct virtio_host *h)
 {
 	unsigned slot = vm->nr_virtio + 1; /* slot 0 is the host bridge */
-	uint64_t bar0 = X86_PCI_HOLE_START + (uint64_t)vm->nr_virtio * VIRTIO_PCI_BAR_SIZE;
+	uint64_t bar0 = X86_PCI_HOLE_START + (uint64_t)vm->nr_virtio * VPCI_BAR_SIZE;
 	int r = virtio_host_init(h, &vm->kvm, &vm->pci, slot, bar0);
 
 	if (r)

@@ -250,17 +250,17 @@ void virtio_pci_bar_read(struct virtio_pci *vp, uint64_t off, uint8_t *data, uin
 
 		common_snapshot(vp, &c);
 		memcpy(data, (uint8_t *)&c + off, len);
-	} else if (off == VIRTIO_PCI_ISR) {
+	} else if (off == VPCI_ISR) {
 		data[0] = vp->isr; /* reading acknowledges */
 		vp->isr = 0;
-	} else if (off >= VIRTIO_PCI_DEVICE && off - VIRTIO_PCI_DEVICE < ops->config_size &&
-		   len <= ops->config_size - (off - VIRTIO_PCI_DEVICE)) {
+	} else if (off >= VPCI_DEVICE && off - VPCI_DEVICE < ops->config_size &&
+		   len <= ops->config_size - (off - VPCI_DEVICE)) {
 		if (ops->config_read)
-			ops->config_read(vp->dev, (uint32_t)(off - VIRTIO_PCI_DEVICE), data, len);
-	} else if (off >= VIRTIO_PCI_MSIX_TABLE && off < VIRTIO_PCI_MSIX_PBA) {
-		msix_table_read(&vp->msix, off - VIRTIO_PCI_MSIX_TABLE, data, len);
-	} else if (off >= VIRTIO_PCI_MSIX_PBA && off < VIRTIO_PCI_BAR_SIZE) {
-		msix_pba_read(&vp->msix, off - VIRTIO_PCI_MSIX_PBA, data, len);
+			ops->config_read(vp->dev, (uint32_t)(off - VPCI_DEVICE), data, len);
+	} else if (off >= VPCI_MSIX_TABLE && off < VPCI_MSIX_PBA) {
+		msix_table_read(&vp->msix, off - VPCI_MSIX_TABLE, data, len);
+	} else if (off >= VPCI_MSIX_PBA && off < VPCI_BAR_SIZE) {
+		msix_pba_read(&vp->msix, off - VPCI_MSIX_PBA, data, len);
 	}
 	pthread_mutex_unlock(&vp->dev->lock);
 }
@@ -274,19 +274,18 @@ void virtio_pci_bar_write(struct virtio_pci *vp, uint64_t off, const uint8_t *da
 	pthread_mutex_lock(&vp->dev->lock);
 	if (off < COMMON_LEN && len <= COMMON_LEN - off) {
 		common_write(vp, off, data, len);
-	} else if (off >= VIRTIO_PCI_DEVICE && off - VIRTIO_PCI_DEVICE < ops->config_size &&
-		   len <= ops->config_size - (off - VIRTIO_PCI_DEVICE)) {
+	} else if (off >= VPCI_DEVICE && off - VPCI_DEVICE < ops->config_size &&
+		   len <= ops->config_size - (off - VPCI_DEVICE)) {
 		if (ops->config_write)
-			ops->config_write(vp->dev, (uint32_t)(off - VIRTIO_PCI_DEVICE), data, len);
-	} else if (off >= VIRTIO_PCI_NOTIFY &&
-		   off < VIRTIO_PCI_NOTIFY + VIRTIO_PCI_NOTIFY_MULT * ops->nr_queues) {
+			ops->config_write(vp->dev, (uint32_t)(off - VPCI_DEVICE), data, len);
+	} else if (off >= VPCI_NOTIFY && off < VPCI_NOTIFY + VPCI_NOTIFY_MULT * ops->nr_queues) {
 		/* Only reached without an ioeventfd (the kick normally never exits). */
-		unsigned q = (unsigned)((off - VIRTIO_PCI_NOTIFY) / VIRTIO_PCI_NOTIFY_MULT);
+		unsigned q = (unsigned)((off - VPCI_NOTIFY) / VPCI_NOTIFY_MULT);
 
 		if (vp->dev->driver_ok && vp->dev->queues[q].ready)
 			ops->queue_notify(vp->dev, q);
-	} else if (off >= VIRTIO_PCI_MSIX_TABLE && off < VIRTIO_PCI_MSIX_PBA) {
-		msix_table_write(&vp->msix, off - VIRTIO_PCI_MSIX_TABLE, data, len);
+	} else if (off >= VPCI_MSIX_TABLE && off < VPCI_MSIX_PBA) {
+		msix_table_write(&vp->msix, off - VPCI_MSIX_TABLE, data, len);
 	}
 	pthread_mutex_unlock(&vp->dev->lock);
 }
@@ -295,7 +294,7 @@ bool virtio_pci_mmio(struct virtio_pci *vp, uint64_t addr, uint8_t *data, uint32
 {
 	uint64_t off;
 
-	if (!vp->mem_enabled || addr < vp->bar0 || addr - vp->bar0 >= VIRTIO_PCI_BAR_SIZE)
+	if (!vp->mem_enabled || addr < vp->bar0 || addr - vp->bar0 >= VPCI_BAR_SIZE)
 		return false;
 	off = addr - vp->bar0;
 	if (write)
@@ -339,22 +338,22 @@ void virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, uint64_t 
 	/* BAR0: 64-bit memory; the writable bits size it. */
 	put32(vp->cfg.data + 0x10, (uint32_t)bar0 | 0x4);
 	put32(vp->cfg.data + 0x14, (uint32_t)(bar0 >> 32));
-	put32(vp->cfg.wmask + 0x10, ~(uint32_t)(VIRTIO_PCI_BAR_SIZE - 1) & ~0xfu);
+	put32(vp->cfg.wmask + 0x10, ~(uint32_t)(VPCI_BAR_SIZE - 1) & ~0xfu);
 	put32(vp->cfg.wmask + 0x14, 0xffffffffu);
 
-	at = add_cap(vp, CAP_START, VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_PCI_COMMON, COMMON_LEN, 16);
-	at = add_cap(vp, at, VIRTIO_PCI_CAP_NOTIFY_CFG, VIRTIO_PCI_NOTIFY,
-		     VIRTIO_PCI_NOTIFY_MULT * ops->nr_queues, 20);
-	put32(vp->cfg.data + at - 4, VIRTIO_PCI_NOTIFY_MULT);
-	at = add_cap(vp, at, VIRTIO_PCI_CAP_ISR_CFG, VIRTIO_PCI_ISR, 1, 16);
-	at = add_cap(vp, at, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_DEVICE,
+	at = add_cap(vp, CAP_START, VIRTIO_PCI_CAP_COMMON_CFG, VPCI_COMMON, COMMON_LEN, 16);
+	at = add_cap(vp, at, VIRTIO_PCI_CAP_NOTIFY_CFG, VPCI_NOTIFY,
+		     VPCI_NOTIFY_MULT * ops->nr_queues, 20);
+	put32(vp->cfg.data + at - 4, VPCI_NOTIFY_MULT);
+	at = add_cap(vp, at, VIRTIO_PCI_CAP_ISR_CFG, VPCI_ISR, 1, 16);
+	at = add_cap(vp, at, VIRTIO_PCI_CAP_DEVICE_CFG, VPCI_DEVICE,
 		     ops->config_size ? ops->config_size : 1, 16);
 	vp->msix_cap = at;
 	c = vp->cfg.data + at;
 	c[0] = PCI_CAP_ID_MSIX;
 	c[1] = 0;
-	put32(c + 4, VIRTIO_PCI_MSIX_TABLE); /* BIR 0 */
-	put32(c + 8, VIRTIO_PCI_MSIX_PBA);
+	put32(c + 4, VPCI_MSIX_TABLE); /* BIR 0 */
+	put32(c + 8, VPCI_MSIX_PBA);
 	msix_init(&vp->msix, ops->nr_queues + 1, host.msix);
 	vp->bar0 = bar0;
 	device_reset(vp);

@@ -11,14 +11,14 @@
  * configuration structures in BAR0 (64-bit memory), plus an MSI-X table and
  * PBA in the same BAR. One MSI-X vector per queue plus one for configuration.
  */
-#define VIRTIO_PCI_BAR_SIZE    0x8000
-#define VIRTIO_PCI_COMMON      0x0000
-#define VIRTIO_PCI_ISR	       0x1000
-#define VIRTIO_PCI_DEVICE      0x2000
-#define VIRTIO_PCI_NOTIFY      0x3000
-#define VIRTIO_PCI_NOTIFY_MULT 4
-#define VIRTIO_PCI_MSIX_TABLE  0x4000
-#define VIRTIO_PCI_MSIX_PBA    0x5000
+#define VPCI_BAR_SIZE	 0x8000
+#define VPCI_COMMON	 0x0000
+#define VPCI_ISR	 0x1000
+#define VPCI_DEVICE	 0x2000
+#define VPCI_NOTIFY	 0x3000
+#define VPCI_NOTIFY_MULT 4
+#define VPCI_MSIX_TABLE	 0x4000
+#define VPCI_MSIX_PBA	 0x5000
 
 /* Hooks to the VMM, set by whoever creates the transport. */
 struct virtio_pci_host {

@@ -24,6 +24,14 @@ const char config_run_usage[] =
 	"                         file (needs path=), sink or syslog. Without any --serial,\n"
 	"                         COM1 is type=stdout,console=true,stdin=true. console=true\n"
 	"                         adds console=ttyS<N-1> to the kernel command line.\n"
+	"  -r, --root PATH[,OPTS] read-only root disk (/dev/vda; adds root=/dev/vda ro)\n"
+	"      --rwroot PATH[,OPTS]\n"
+	"                         writable root disk (adds root=/dev/vda rw)\n"
+	"  -d, --disk PATH[,OPTS] read-only disk (/dev/vdb, ... in the order given)\n"
+	"      --rwdisk PATH[,OPTS]\n"
+	"                         writable disk. OPTS: sparse=BOOL (default true: discard\n"
+	"                         punches holes), block_size=N (default 512), id=STR\n"
+	"                         (up to 20 bytes), o_direct=BOOL (default false)\n"
 	"      --no-rng           omit the virtio-rng entropy device\n"
 	"      --log-level LEVEL  error, warn, info (default) or debug\n"
 	"  -h, --help             show this help\n"
@@ -40,6 +48,10 @@ enum opt_id {
 	OPT_SERIAL,
 	OPT_LOG_LEVEL,
 	OPT_NO_RNG,
+	OPT_ROOT,
+	OPT_RWROOT,
+	OPT_DISK,
+	OPT_RWDISK,
 	OPT_HELP
 };
 
@@ -54,7 +66,9 @@ static const struct opt opts[] = {
 	{OPT_INITRD, 'i', "initrd", true}, {OPT_PARAMS, 'p', "params", true},
 	{OPT_MEM, 'm', "mem", true},	   {OPT_CPUS, 'c', "cpus", true},
 	{OPT_SERIAL, 0, "serial", true},   {OPT_LOG_LEVEL, 0, "log-level", true},
-	{OPT_NO_RNG, 0, "no-rng", false},  {OPT_HELP, 'h', "help", false},
+	{OPT_NO_RNG, 0, "no-rng", false},  {OPT_ROOT, 'r', "root", true},
+	{OPT_RWROOT, 0, "rwroot", true},   {OPT_DISK, 'd', "disk", true},
+	{OPT_RWDISK, 0, "rwdisk", true},   {OPT_HELP, 'h', "help", false},
 };
 
 static const struct opt *find_opt(const char *arg, const char **inline_value)
@@ -191,6 +205,88 @@ out:
 	return ret;
 }
 
+int config_parse_disk(const char *flag, const char *value, bool read_only, bool root,
+		      struct vm_config *cfg, char *err, size_t errlen)
+{
+	struct disk_config dc = {.read_only = read_only, .root = root, .sparse = true};
+	char *copy = strdup(value), *save = NULL, *kv;
+	int ret = -1;
+
+	if (!copy) {
+		snprintf(err, errlen, "--%s: out of memory", flag);
+		return -1;
+	}
+	kv = strtok_r(copy, ",", &save);
+	if (!kv || !*value || *value == ',') {
+		snprintf(err, errlen, "--%s: missing PATH", flag);
+		goto out;
+	}
+	dc.path = strdup(kv);
+	while ((kv = strtok_r(NULL, ",", &save))) {
+		char *eq = strchr(kv, '=');
+		uint64_t n;
+		bool b;
+
+		if (!eq) {
+			snprintf(err, errlen, "--%s: '%s' is not key=value", flag, kv);
+			goto out;
+		}
+		*eq++ = '\0';
+		if (!strcmp(kv, "sparse") || !strcmp(kv, "o_direct")) {
+			if (!parse_bool(eq, &b)) {
+				snprintf(err, errlen, "--%s: %s must be true or false, not '%s'",
+					 flag, kv, eq);
+				goto out;
+			}
+			if (kv[0] == 's')
+				dc.sparse = b;
+			else
+				dc.o_direct = b;
+		} else if (!strcmp(kv, "block_size")) {
+			if (!parse_u64(eq, &n) || n < 512 || n > 65536 || (n & (n - 1))) {
+				snprintf(err, errlen,
+					 "--%s: block_size must be a power of two from 512 to "
+					 "65536, "
+					 "not '%s'",
+					 flag, eq);
+				goto out;
+			}
+			dc.block_size = (uint32_t)n;
+		} else if (!strcmp(kv, "id")) {
+			if (strlen(eq) > 20) {
+				snprintf(err, errlen, "--%s: id is longer than 20 bytes", flag);
+				goto out;
+			}
+			strcpy(dc.id, eq);
+		} else {
+			snprintf(err, errlen, "--%s: unknown option '%s'", flag, kv);
+			goto out;
+		}
+	}
+	if (cfg->nr_disks >= MAX_DISKS) {
+		snprintf(err, errlen, "--%s: more than %d disks", flag, MAX_DISKS);
+		goto out;
+	}
+	if (root) {
+		if (cfg->nr_disks && cfg->disks[0].root) {
+			snprintf(err, errlen, "--%s: a root disk is already given", flag);
+			goto out;
+		}
+		/* The root disk is always /dev/vda. */
+		memmove(&cfg->disks[1], &cfg->disks[0], cfg->nr_disks * sizeof(cfg->disks[0]));
+		cfg->disks[0] = dc;
+	} else {
+		cfg->disks[cfg->nr_disks] = dc;
+	}
+	cfg->nr_disks++;
+	dc.path = NULL;
+	ret = 0;
+out:
+	free(dc.path);
+	free(copy);
+	return ret;
+}
+
 static int parse_value(const struct opt *o, const char *v, struct vm_config *cfg, char *err,
 		       size_t errlen)
 {
@@ -245,6 +341,13 @@ static int parse_value(const struct opt *o, const char *v, struct vm_config *cfg
 			return -1;
 		}
 		return 0;
+	case OPT_ROOT:
+	case OPT_RWROOT:
+	case OPT_DISK:
+	case OPT_RWDISK:
+		return config_parse_disk(o->long_name, v, o->id == OPT_ROOT || o->id == OPT_DISK,
+					 o->id == OPT_ROOT || o->id == OPT_RWROOT, cfg, err,
+					 errlen);
 	case OPT_NO_RNG:
 	case OPT_HELP:
 		break;
@@ -359,13 +462,19 @@ enum parse_result config_parse_run(int argc, char **argv, struct vm_config *cfg,
 
 char *config_kernel_cmdline(const struct vm_config *cfg)
 {
-	char console[32] = "";
+	char console[64] = "";
 	size_t n;
 	char *s;
 
 	for (int i = 0; i < SERIAL_PORTS; i++) {
 		if (cfg->serial[i].configured && cfg->serial[i].console)
 			snprintf(console, sizeof(console), "console=ttyS%d", i);
+	}
+	if (cfg->nr_disks && cfg->disks[0].root) {
+		size_t l = strlen(console);
+
+		snprintf(console + l, sizeof(console) - l, "%sroot=/dev/vda %s", l ? " " : "",
+			 cfg->disks[0].read_only ? "ro" : "rw");
 	}
 	n = strlen(console) + (cfg->params ? strlen(cfg->params) : 0) + 2;
 	s = malloc(n);
@@ -384,4 +493,9 @@ void config_free(struct vm_config *cfg)
 		free(cfg->serial[i].path);
 		cfg->serial[i].path = NULL;
 	}
+	for (unsigned i = 0; i < cfg->nr_disks; i++) {
+		free(cfg->disks[i].path);
+		cfg->disks[i].path = NULL;
+	}
+	cfg->nr_disks = 0;
 }

@@ -30,6 +30,18 @@ struct serial_config {
 	bool stdin_input;
 };
 
+#define MAX_DISKS 16
+
+struct disk_config {
+	char *path; /* heap */
+	bool read_only;
+	bool root; /* also sets root=/dev/vda on the command line */
+	bool sparse;
+	bool o_direct;
+	uint32_t block_size;
+	char id[21];
+};
+
 struct vm_config {
 	const char *kernel;
 	const char *initrd;
@@ -37,6 +49,8 @@ struct vm_config {
 	uint64_t mem_mib;
 	unsigned cpus;
 	struct serial_config serial[SERIAL_PORTS];
+	struct disk_config disks[MAX_DISKS]; /* in /dev/vdX order; a root disk is first */
+	unsigned nr_disks;
 	bool rng; /* virtio-rng (on by default, as in crosvm) */
 	const char *kvm_path;
 	enum log_level log_level;
@@ -53,6 +67,9 @@ enum parse_result config_parse_run(int argc, char **argv, struct vm_config *cfg,
 void config_free(struct vm_config *cfg);
 /* Parses one --serial value into cfg (exposed for tests). Returns 0 or -1 with err. */
 int config_parse_serial(const char *value, struct vm_config *cfg, char *err, size_t errlen);
+/* Parses one disk flag's value (PATH[,key=value...]) into cfg (exposed for tests). */
+int config_parse_disk(const char *flag, const char *value, bool read_only, bool root,
+		      struct vm_config *cfg, char *err, size_t errlen);
 /* The kernel command line: the -p params plus what the config implies (console=). Heap. */
 char *config_kernel_cmdline(const struct vm_config *cfg);
 extern const char config_run_usage[];

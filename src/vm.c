@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
@@ -25,6 +26,7 @@
 #include "arch/x86_64/regs.h"
 #include "loader/loader.h"
 #include "util/log.h"
+#include "devices/virtio/blk.h"
 #include "devices/virtio/rng.h"
 #include "util/term.h"
 
@@ -167,6 +169,46 @@ static int setup_kvm(struct vm *vm)
 		FAIL(EXIT_RUNTIME, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
 	if (ioctl(vm->kvm.vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		FAIL(EXIT_RUNTIME, "KVM_CREATE_PIT2: %s", strerror(errno));
+	return 0;
+}
+
+/* Opens and locks every disk before any VM exists, so a bad one leaves nothing behind. */
+static int open_disks(const struct vm_config *cfg, struct blk_disk *disks)
+{
+	for (unsigned i = 0; i < cfg->nr_disks; i++) {
+		const struct disk_config *dc = &cfg->disks[i];
+		const char *flag = dc->root ? (dc->read_only ? "--root" : "--rwroot")
+					    : (dc->read_only ? "--disk" : "--rwdisk");
+		int flags = (dc->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC |
+			    (dc->o_direct ? O_DIRECT : 0);
+		struct blk_disk *d = &disks[i];
+		struct stat st;
+		off_t end;
+
+		memset(d, 0, sizeof(*d));
+		d->fd = open(dc->path, flags);
+		if (d->fd < 0)
+			FAIL(EXIT_BAD_INPUT, "%s '%s': %s", flag, dc->path, strerror(errno));
+		if (fstat(d->fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+			FAIL(EXIT_BAD_INPUT, "%s '%s': not a regular file or block device", flag,
+			     dc->path);
+		/* Two VMMs writing one image corrupt it: take an exclusive lock for writers. */
+		if (flock(d->fd, (dc->read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0)
+			FAIL(EXIT_BAD_INPUT, "%s '%s': in use by another process (%s)", flag,
+			     dc->path, strerror(errno));
+		end = lseek(d->fd, 0, SEEK_END);
+		if (end < 0)
+			FAIL(EXIT_BAD_INPUT, "%s '%s': %s", flag, dc->path, strerror(errno));
+		if (end % 512)
+			log_warn("%s '%s': size is not a multiple of 512; the last %lld bytes are "
+				 "not visible to the guest",
+				 flag, dc->path, (long long)(end % 512));
+		d->size = (uint64_t)end;
+		d->read_only = dc->read_only;
+		d->sparse = dc->sparse;
+		d->block_size = dc->block_size;
+		memcpy(d->id, dc->id, sizeof(d->id));
+	}
 	return 0;
 }
 
@@ -327,9 +369,16 @@ static int add_virtio(struct vm *vm, struct virtio_host *h)
 	return 0;
 }
 
-static int setup_virtio(struct vm *vm)
+static int setup_virtio(struct vm *vm, const struct blk_disk *disks)
 {
-	static struct virtio_host rng;
+	static struct virtio_host rng, blk[MAX_DISKS];
+
+	for (unsigned i = 0; i < vm->cfg->nr_disks; i++) {
+		if (virtio_blk_init(&blk[i].dev, &vm->mem, &disks[i]))
+			FAIL(EXIT_RUNTIME, "virtio-blk: out of memory");
+		if (add_virtio(vm, &blk[i]))
+			return EXIT_RUNTIME;
+	}
 
 	if (vm->cfg->rng) {
 		if (virtio_rng_init(&rng.dev, &vm->mem))
@@ -484,6 +533,7 @@ static int exit_status(enum vm_exit_reason reason)
 
 static int vm_build(struct vm *vm, uint64_t *entry)
 {
+	static struct blk_disk disks[MAX_DISKS];
 	struct images im = {0};
 	int r;
 
@@ -492,7 +542,9 @@ static int vm_build(struct vm *vm, uint64_t *entry)
 	vm->rx_space_evt = eventfd(0, EFD_CLOEXEC);
 	if (vm->exit_evt < 0 || vm->rx_space_evt < 0)
 		FAIL(EXIT_RUNTIME, "eventfd: %s", strerror(errno));
-	r = map_images(vm->cfg, &im);
+	r = open_disks(vm->cfg, disks);
+	if (!r)
+		r = map_images(vm->cfg, &im);
 	if (!r)
 		r = setup_kvm(vm);
 	if (!r)
@@ -504,7 +556,7 @@ static int vm_build(struct vm *vm, uint64_t *entry)
 		return r;
 	if ((r = setup_devices(vm)))
 		return r;
-	if ((r = setup_virtio(vm)))
+	if ((r = setup_virtio(vm, disks)))
 		return r;
 	return setup_vcpus(vm, *entry);
 }

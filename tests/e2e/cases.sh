@@ -235,7 +235,7 @@ fi
 
 # ---------------------------------------------------------------- boot A: info
 # 2 vCPUs, 1 GiB: marker, CPU count, memory, clock, console input, poweroff.
-INFO_CASES="info-init info-nproc info-memtotal info-clock info-hwrng info-stdin info-poweroff"
+INFO_CASES="info-init info-nproc info-memtotal info-clock info-hwrng info-stdin info-poweroff blk-order blk-read blk-write blk-readonly"
 # shellcheck disable=SC2086 # a list of names
 if want $INFO_CASES; then
 	d=$WORK/info
@@ -244,8 +244,16 @@ if want $INFO_CASES; then
 	# Hold the fifo open read-write, so crosvm never sees end of input and
 	# lines can be written only once the guest is ready for them.
 	exec 3<>"$d/in"
+	# Four disks: /dev/vda rw (8 MiB), vdb ro (4 MiB of random data), vdc ro, vdd rw.
+	dd if=/dev/zero of="$d/a.img" bs=1M count=8 2>/dev/null
+	dd if=/dev/urandom of="$d/b.img" bs=1M count=4 2>/dev/null
+	dd if=/dev/zero of="$d/c.img" bs=1M count=2 2>/dev/null
+	dd if=/dev/zero of="$d/d.img" bs=1M count=1 2>/dev/null
+	b_sum=$(md5sum <"$d/b.img")
+	b_head=$(head -c 512 "$d/b.img" | md5sum | cut -c1-32)
 	t0=$(elapsed)
 	timeout -k 5 "$BOOT_TIMEOUT" "$CROSVM" run -c 2 -m 1024 -p "quiet e2e=info" \
+		--rwdisk "$d/a.img" -d "$d/b.img" -d "$d/c.img" --rwdisk "$d/d.img,id=disk-d" \
 		-i "$INITRD" "$KERNEL" <"$d/in" >"$d/out" 2>"$d/err" 3>&- &
 	pid=$!
 	wait_for "$d/out" GUEST_EPOCH= "$BOOT_TIMEOUT" "$pid"
@@ -258,6 +266,11 @@ if want $INFO_CASES; then
 		printf '%s\n' 'echo STDIN-$((6*7))' >&3
 		wait_for "$d/out" STDIN-42 30 "$pid"
 		stdin_ok=$?
+		# Block I/O from the guest: a read, a synced write, a write to a read-only disk.
+		printf '%s\n' 'echo VDB_HEAD=$(dd if=/dev/vdb bs=512 count=1 2>/dev/null | md5sum | cut -c1-32)' >&3
+		printf '%s\n' 'printf CROSVM-BLK-OK | dd of=/dev/vda bs=512 seek=8 conv=sync,fsync 2>/dev/null; echo VDA_WRITE_RC=$?' >&3
+		printf '%s\n' 'dd if=/dev/zero of=/dev/vdb bs=512 count=1 conv=fsync 2>/dev/null; echo VDB_WRITE_RC=$?' >&3
+		wait_for "$d/out" VDB_WRITE_RC= 30 "$pid"
 		t2=$(elapsed)
 		printf '%s\n' exit-test >&3
 		wait "$pid"
@@ -318,6 +331,31 @@ if want $INFO_CASES; then
 		fi
 		;;
 	esac
+
+	# virtio-blk: four disks in order with their sizes (512-byte sectors) and ro flags.
+	disks=$(grep -a '^DISK ' "$d/out" | tr -d '\r' | tr '\n' ';')
+	if [ "$disks" = "DISK vda 16384 0;DISK vdb 8192 1;DISK vdc 4096 1;DISK vdd 2048 0;" ]; then
+		pass blk-order
+	else
+		fail blk-order "guest saw '$disks'" "$d/out" "$d/err"
+	fi
+	if [ "$(value "$d/out" VDB_HEAD)" = "$b_head" ]; then
+		pass blk-read
+	else
+		fail blk-read "first sector of vdb in the guest: $(value "$d/out" VDB_HEAD), image: $b_head" "$d/out" "$d/err"
+	fi
+	got=$(dd if="$d/a.img" bs=512 skip=8 count=1 2>/dev/null | head -c 13)
+	if [ "$(value "$d/out" VDA_WRITE_RC)" = 0 ] && [ "$got" = CROSVM-BLK-OK ]; then
+		pass blk-write
+	else
+		fail blk-write "guest dd rc=$(value "$d/out" VDA_WRITE_RC), image sector 8 holds '$got'" "$d/out" "$d/err"
+	fi
+	rc_ro=$(value "$d/out" VDB_WRITE_RC)
+	if [ -n "$rc_ro" ] && [ "$rc_ro" != 0 ] && [ "$(md5sum <"$d/b.img")" = "$b_sum" ]; then
+		pass blk-readonly
+	else
+		fail blk-readonly "write to read-only vdb: rc='$rc_ro', image checksum changed: $([ "$(md5sum <"$d/b.img")" = "$b_sum" ] && echo no || echo yes)" "$d/out" "$d/err"
+	fi
 
 	# virtio-pci + virtio-rng: the guest's driver bound and 1 MiB came from /dev/hwrng.
 	rb=$(value "$d/out" HWRNG_BYTES)

@@ -40,6 +40,9 @@ info)
 	echo "GUEST_EPOCH=$(date +%s)"
 	echo "HWRNG_CURRENT=$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
 	echo "HWRNG_BYTES=$(dd if=/dev/hwrng bs=4096 count=256 2>/dev/null | wc -c)"
+	for b in /sys/block/vd*; do
+		[ -e "$b" ] && echo "DISK $(basename "$b") $(cat "$b/size") $(cat "$b/ro")"
+	done
 	echo "GUEST-READY"
 	while IFS= read -r line; do
 		[ "$line" = exit-test ] && break

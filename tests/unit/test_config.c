@@ -127,13 +127,55 @@ static void test_serial(void **state)
 			 PARSE_ERROR);
 }
 
+static void test_disks(void **state)
+{
+	char *cl;
+
+	assert_int_equal(PARSE("--rwdisk", "a.img,sparse=false,id=data", "-d", "b.img", "-r",
+			       "root.img,block_size=4096", "bz"),
+			 PARSE_OK);
+	assert_int_equal(cfg.nr_disks, 3);
+	/* The root disk is /dev/vda whatever its position on the command line. */
+	assert_string_equal(cfg.disks[0].path, "root.img");
+	assert_true(cfg.disks[0].root);
+	assert_true(cfg.disks[0].read_only);
+	assert_int_equal(cfg.disks[0].block_size, 4096);
+	assert_string_equal(cfg.disks[1].path, "a.img");
+	assert_false(cfg.disks[1].read_only);
+	assert_false(cfg.disks[1].sparse);
+	assert_string_equal(cfg.disks[1].id, "data");
+	assert_string_equal(cfg.disks[2].path, "b.img");
+	assert_true(cfg.disks[2].read_only);
+	assert_true(cfg.disks[2].sparse);
+	cl = config_kernel_cmdline(&cfg);
+	assert_string_equal(cl, "console=ttyS0 root=/dev/vda ro");
+	free(cl);
+	assert_int_equal(PARSE("--rwroot", "r.img", "bz"), PARSE_OK);
+	cl = config_kernel_cmdline(&cfg);
+	assert_string_equal(cl, "console=ttyS0 root=/dev/vda rw");
+	free(cl);
+
+	assert_int_equal(PARSE("--rwdisk", "", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--rwdisk"));
+	assert_int_equal(PARSE("-d", "a,block_size=1000", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "block_size"));
+	assert_int_equal(PARSE("-d", "a,id=123456789012345678901", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("-d", "a,sparse=maybe", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("-d", "a,color=red", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("-d", "a,junk", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("-r", "a", "--rwroot", "b", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "root"));
+	assert_int_equal(PARSE("--no-rng", "bz"), PARSE_OK);
+	assert_false(cfg.rng);
+	assert_int_equal(PARSE("--no-rng=1", "bz"), PARSE_ERROR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_serial),
+		cmocka_unit_test(test_defaults), cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_errors),	 cmocka_unit_test(test_serial),
+		cmocka_unit_test(test_disks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

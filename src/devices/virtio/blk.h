@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CROSVM_DEVICES_VIRTIO_BLK_H
+#define CROSVM_DEVICES_VIRTIO_BLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "devices/virtio/device.h"
+
+/* One disk image behind a virtio-blk device. */
+struct blk_disk {
+	int fd;
+	uint64_t size; /* bytes; the guest sees size / 512 sectors */
+	bool read_only;
+	bool sparse;	     /* discard punches holes */
+	uint32_t block_size; /* logical block size reported to the guest */
+	char id[20];	     /* GET_ID answer (not NUL-terminated when 20 long) */
+};
+
+/* Takes ownership of disk->fd. Returns 0 or -1. */
+int virtio_blk_init(struct virtio_device *d, const struct guest_memory *mem,
+		    const struct blk_disk *disk);
+
+#endif

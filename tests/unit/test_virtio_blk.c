@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* virtio-blk driven as Linux's virtio_blk does: header, data, status byte per chain. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <linux/virtio_blk.h>
+#include <linux/virtio_ring.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "devices/virtio/blk.h"
+#include "virtio_driver.h"
+
+#define DISK_SECTORS 64
+
+static struct vdrv drv;
+static struct vdrv_queue dq;
+static struct virtio_device dev;
+static int disk_fd, signals;
+
+static void on_signal(struct virtio_device *d, unsigned q)
+{
+	signals++;
+}
+
+static int make(bool ro)
+{
+	struct blk_disk disk = {.size = DISK_SECTORS * 512, .read_only = ro, .sparse = true};
+	uint8_t sec[512];
+
+	disk_fd = memfd_create("disk", 0);
+	for (int i = 0; i < DISK_SECTORS; i++) {
+		memset(sec, i, sizeof(sec));
+		if (write(disk_fd, sec, sizeof(sec)) != sizeof(sec))
+			return -1;
+	}
+	disk.fd = disk_fd;
+	memcpy(disk.id, "test-disk-id", 12);
+	if (vdrv_init(&drv, 4u << 20) || virtio_blk_init(&dev, &drv.mem, &disk))
+		return -1;
+	vdrv_queue_init(&drv, &dq, 16, &dev.queues[0]);
+	dev.queues[0].indirect = true;
+	dev.signal = on_signal;
+	dev.driver_ok = true;
+	signals = 0;
+	return virtq_enable(&dev.queues[0], &drv.mem);
+}
+
+static int setup_rw(void **state)
+{
+	return make(false);
+}
+
+static int setup_ro(void **state)
+{
+	return make(true);
+}
+
+static int teardown(void **state)
+{
+	close(disk_fd);
+	vdrv_destroy(&drv);
+	return 0;
+}
+
+/* Sends a request: header, data_len bytes of data (out or in), status. Returns status. */
+static uint8_t request(uint32_t type, uint64_t sector, void *data, uint32_t data_len, bool in,
+		       uint32_t *used_len)
+{
+	struct virtio_blk_outhdr hdr = {.type = type, .sector = sector};
+	struct vdrv_buf b[3] = {{0, sizeof(hdr), false}, {0, data_len, in}, {0, 1, true}};
+	unsigned n = data_len ? 3 : 2;
+	uint32_t id, len;
+	uint64_t status_gpa;
+
+	if (!data_len)
+		b[1] = b[2];
+	vdrv_add_chain(&drv, &dq, b, n);
+	memcpy(vdrv_ptr(&drv, vdrv_last_buf(0), sizeof(hdr)), &hdr, sizeof(hdr));
+	if (data_len && !in)
+		memcpy(vdrv_ptr(&drv, vdrv_last_buf(1), data_len), data, data_len);
+	status_gpa = vdrv_last_buf(n - 1);
+	*(uint8_t *)vdrv_ptr(&drv, status_gpa, 1) = 0xee;
+	vdrv_make_available(&drv, &dq, (uint16_t)((dq.free_head + 16 - n) % 16));
+	dev.ops->queue_notify(&dev, 0);
+	assert_true(vdrv_get_used(&drv, &dq, &id, &len));
+	if (used_len)
+		*used_len = len;
+	if (data_len && in && data)
+		memcpy(data, vdrv_ptr(&drv, vdrv_last_buf(1), data_len), data_len);
+	return *(uint8_t *)vdrv_ptr(&drv, status_gpa, 1);
+}
+
+static void test_config(void **state)
+{
+	struct virtio_blk_config c;
+
+	assert_int_equal(dev.ops->device_id, 2);
+	dev.ops->config_read(&dev, 0, (uint8_t *)&c, sizeof(c));
+	assert_int_equal(c.capacity, DISK_SECTORS);
+	assert_int_equal(c.blk_size, 512);
+	assert_true(c.seg_max > 0);
+	assert_true(dev.ops->features & (1u << VIRTIO_BLK_F_FLUSH));
+	assert_false(dev.ops->features & (1u << VIRTIO_BLK_F_RO));
+}
+
+static void test_read(void **state)
+{
+	uint8_t buf[1024];
+	uint32_t len;
+
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 3, buf, sizeof(buf), true, &len),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(len, 1025);
+	assert_int_equal(buf[0], 3);
+	assert_int_equal(buf[1023], 4);
+	assert_true(signals > 0);
+}
+
+static void test_write_flush(void **state)
+{
+	uint8_t buf[512], back[512];
+
+	memset(buf, 0x5a, sizeof(buf));
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, 10, buf, 512, false, NULL), VIRTIO_BLK_S_OK);
+	assert_int_equal(pread(disk_fd, back, 512, 10 * 512), 512);
+	assert_memory_equal(back, buf, 512);
+	assert_int_equal(request(VIRTIO_BLK_T_FLUSH, 0, NULL, 0, false, NULL), VIRTIO_BLK_S_OK);
+}
+
+static void test_get_id(void **state)
+{
+	char id[20];
+	uint32_t len;
+
+	assert_int_equal(request(VIRTIO_BLK_T_GET_ID, 0, id, 20, true, &len), VIRTIO_BLK_S_OK);
+	assert_int_equal(len, 21);
+	assert_memory_equal(id, "test-disk-id", 12);
+}
+
+static void test_discard_write_zeroes(void **state)
+{
+	struct virtio_blk_discard_write_zeroes seg = {.sector = 4, .num_sectors = 2};
+	uint8_t back[1024], zero[1024] = {0};
+
+	assert_int_equal(request(VIRTIO_BLK_T_WRITE_ZEROES, 0, &seg, sizeof(seg), false, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(pread(disk_fd, back, 1024, 4 * 512), 1024);
+	assert_memory_equal(back, zero, 1024);
+	seg.sector = 20;
+	assert_int_equal(request(VIRTIO_BLK_T_DISCARD, 0, &seg, sizeof(seg), false, NULL),
+			 VIRTIO_BLK_S_OK);
+	/* Out of range, and a payload that is not whole segments. */
+	seg.sector = DISK_SECTORS - 1;
+	assert_int_equal(request(VIRTIO_BLK_T_DISCARD, 0, &seg, sizeof(seg), false, NULL),
+			 VIRTIO_BLK_S_IOERR);
+	assert_int_equal(request(VIRTIO_BLK_T_DISCARD, 0, &seg, 10, false, NULL),
+			 VIRTIO_BLK_S_UNSUPP);
+}
+
+static void test_bad_requests(void **state)
+{
+	uint8_t buf[1024];
+	uint32_t len;
+
+	/* Past the end, straddling the end, sector overflow, partial sectors. */
+	assert_int_equal(request(VIRTIO_BLK_T_IN, DISK_SECTORS, buf, 512, true, NULL),
+			 VIRTIO_BLK_S_IOERR);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, DISK_SECTORS - 1, buf, 1024, true, NULL),
+			 VIRTIO_BLK_S_IOERR);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, UINT64_MAX / 256, buf, 512, false, NULL),
+			 VIRTIO_BLK_S_IOERR);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 0, buf, 100, true, &len), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(len, 1);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, 0, buf, 511, false, NULL), VIRTIO_BLK_S_IOERR);
+	/* Unknown type. */
+	assert_int_equal(request(77, 0, NULL, 0, false, NULL), VIRTIO_BLK_S_UNSUPP);
+	assert_int_equal(request(VIRTIO_BLK_T_SCSI_CMD, 0, NULL, 0, false, NULL),
+			 VIRTIO_BLK_S_UNSUPP);
+}
+
+static void test_malformed_chains(void **state)
+{
+	struct vdrv_buf only_out[1] = {{0, 16, false}};
+	struct vdrv_buf short_hdr[2] = {{0, 8, false}, {0, 1, true}};
+	uint32_t id, len;
+
+	/* No writable status byte: returned with nothing written. */
+	vdrv_make_available(&drv, &dq, vdrv_add_chain(&drv, &dq, only_out, 1));
+	dev.ops->queue_notify(&dev, 0);
+	assert_true(vdrv_get_used(&drv, &dq, &id, &len));
+	assert_int_equal(len, 0);
+	/* A header shorter than 16 bytes: IOERR in the status byte. */
+	vdrv_make_available(&drv, &dq, vdrv_add_chain(&drv, &dq, short_hdr, 2));
+	dev.ops->queue_notify(&dev, 0);
+	assert_true(vdrv_get_used(&drv, &dq, &id, &len));
+	assert_int_equal(len, 1);
+	assert_int_equal(*(uint8_t *)vdrv_ptr(&drv, vdrv_last_buf(1), 1), VIRTIO_BLK_S_IOERR);
+	/* A chain pointing outside guest memory comes back with length 0. */
+	vdrv_set_desc(&drv, &dq, 0, 0x7fffff000ull, 16, 0, 0);
+	vdrv_make_available(&drv, &dq, 0);
+	dev.ops->queue_notify(&dev, 0);
+	assert_true(vdrv_get_used(&drv, &dq, &id, &len));
+	assert_int_equal(len, 0);
+}
+
+static void test_read_only(void **state)
+{
+	uint8_t buf[512], back[512];
+	struct virtio_blk_discard_write_zeroes seg = {.sector = 0, .num_sectors = 1};
+
+	assert_true(dev.ops->features & (1u << VIRTIO_BLK_F_RO));
+	memset(buf, 0x77, sizeof(buf));
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, 1, buf, 512, false, NULL), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(request(VIRTIO_BLK_T_WRITE_ZEROES, 0, &seg, sizeof(seg), false, NULL),
+			 VIRTIO_BLK_S_IOERR);
+	assert_int_equal(pread(disk_fd, back, 512, 512), 512);
+	assert_int_equal(back[0], 1); /* untouched */
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 1, buf, 512, true, NULL), VIRTIO_BLK_S_OK);
+}
+
+int main(void)
+{
+#define RW(f) cmocka_unit_test_setup_teardown(f, setup_rw, teardown)
+	const struct CMUnitTest tests[] = {
+		RW(test_config),
+		RW(test_read),
+		RW(test_write_flush),
+		RW(test_get_id),
+		RW(test_discard_write_zeroes),
+		RW(test_bad_requests),
+		RW(test_malformed_chains),
+		cmocka_unit_test_setup_teardown(test_read_only, setup_ro, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

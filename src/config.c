@@ -222,6 +222,10 @@ int config_parse_disk(const char *flag, const char *value, bool read_only, bool 
 		goto out;
 	}
 	dc.path = strdup(kv);
+	if (!dc.path) {
+		snprintf(err, errlen, "--%s: out of memory", flag);
+		goto out;
+	}
 	while ((kv = strtok_r(NULL, ",", &save))) {
 		char *eq = strchr(kv, '=');
 		uint64_t n;
@@ -257,7 +261,7 @@ int config_parse_disk(const char *flag, const char *value, bool read_only, bool 
 				snprintf(err, errlen, "--%s: id is longer than 20 bytes", flag);
 				goto out;
 			}
-			strcpy(dc.id, eq);
+			memcpy(dc.id, eq, strlen(eq) + 1);
 		} else {
 			snprintf(err, errlen, "--%s: unknown option '%s'", flag, kv);
 			goto out;

@@ -63,7 +63,7 @@ static int setup_ro(void **state)
 
 static int teardown(void **state)
 {
-	close(disk_fd);
+	virtio_device_destroy(&dev); /* closes disk_fd */
 	vdrv_destroy(&drv);
 	return 0;
 }

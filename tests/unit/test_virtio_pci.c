@@ -56,6 +56,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	virtio_device_destroy(&dev);
 	vdrv_destroy(&drv);
 	return 0;
 }

@@ -64,7 +64,7 @@ int x86_write_boot_tables(const struct guest_memory *gm)
 		if (gm_write(gm, X86_PDPT_ADDR + i * 8, &e, sizeof(e)))
 			return -EFAULT;
 	}
-	for (uint64_t i = 0; i < 4 * 512; i++) {
+	for (uint64_t i = 0; i < 4ull * 512; i++) {
 		e = (i << 21) | PTE_PRESENT | PTE_RW | PTE_PS;
 		if (gm_write(gm, X86_PD_ADDR + i * 8, &e, sizeof(e)))
 			return -EFAULT;
@@ -74,10 +74,12 @@ int x86_write_boot_tables(const struct guest_memory *gm)
 
 int x86_setup_vcpu_common(int fd)
 {
-	struct {
+	/* A union, not a struct: a flexible-array struct may not be followed by fields (C11). */
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[9];
+		uint8_t raw[sizeof(struct kvm_msrs) + 9 * sizeof(struct kvm_msr_entry)];
 	} msrs = {0};
+	struct kvm_msr_entry *e = msrs.hdr.entries;
 	static const uint32_t zero_msrs[] = {MSR_IA32_SYSENTER_CS,
 					     MSR_IA32_SYSENTER_ESP,
 					     MSR_IA32_SYSENTER_EIP,
@@ -93,9 +95,9 @@ int x86_setup_vcpu_common(int fd)
 	int r;
 
 	for (unsigned i = 0; i < sizeof(zero_msrs) / sizeof(zero_msrs[0]); i++)
-		msrs.e[n++].index = zero_msrs[i];
-	msrs.e[n].index = MSR_IA32_MISC_ENABLE;
-	msrs.e[n++].data = MISC_ENABLE_FAST_STRING;
+		e[n++].index = zero_msrs[i];
+	e[n].index = MSR_IA32_MISC_ENABLE;
+	e[n++].data = MISC_ENABLE_FAST_STRING;
 	msrs.hdr.nmsrs = n;
 	r = ioctl(fd, KVM_SET_MSRS, &msrs);
 	if (r < 0)

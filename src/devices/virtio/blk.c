@@ -218,6 +218,15 @@ static void blk_notify(struct virtio_device *d, unsigned qi)
 	}
 }
 
+static void blk_destroy(struct virtio_device *d)
+{
+	struct blk *b = d->priv;
+
+	if (b->disk.fd >= 0)
+		close(b->disk.fd);
+	free(b);
+}
+
 static const struct virtio_device_ops blk_ops_rw = {
 	.name = "virtio-blk",
 	.device_id = VIRTIO_ID_BLOCK,
@@ -230,6 +239,7 @@ static const struct virtio_device_ops blk_ops_rw = {
 	.config_size = sizeof(struct virtio_blk_config),
 	.config_read = blk_config_read,
 	.queue_notify = blk_notify,
+	.destroy = blk_destroy,
 };
 
 static const struct virtio_device_ops blk_ops_ro = {
@@ -243,6 +253,7 @@ static const struct virtio_device_ops blk_ops_ro = {
 	.config_size = sizeof(struct virtio_blk_config),
 	.config_read = blk_config_read,
 	.queue_notify = blk_notify,
+	.destroy = blk_destroy,
 };
 
 int virtio_blk_init(struct virtio_device *d, const struct guest_memory *mem,

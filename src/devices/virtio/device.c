@@ -18,3 +18,10 @@ void virtio_device_init(struct virtio_device *d, const struct virtio_device_ops 
 	d->mem = mem;
 	pthread_mutex_init(&d->lock, NULL);
 }
+
+void virtio_device_destroy(struct virtio_device *d)
+{
+	if (d->ops && d->ops->destroy)
+		d->ops->destroy(d);
+	d->priv = NULL;
+}

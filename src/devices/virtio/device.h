@@ -33,6 +33,8 @@ struct virtio_device_ops {
 	void (*queue_notify)(struct virtio_device *d, unsigned q);
 	/* The driver reset the device (lock held). */
 	void (*reset)(struct virtio_device *d);
+	/* Releases what the device's init took (memory, files); optional. */
+	void (*destroy)(struct virtio_device *d);
 };
 
 struct virtio_device {
@@ -50,6 +52,8 @@ struct virtio_device {
 
 void virtio_device_init(struct virtio_device *d, const struct virtio_device_ops *ops,
 			const struct guest_memory *mem);
+/* Undoes the device's init. */
+void virtio_device_destroy(struct virtio_device *d);
 /* Returns popped chains with len bytes written, then signals once if needed. */
 void virtio_queue_done(struct virtio_device *d, unsigned q, uint16_t head, uint32_t len);
 

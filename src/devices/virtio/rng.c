@@ -34,6 +34,11 @@ static void rng_notify(struct virtio_device *d, unsigned qi)
 	}
 }
 
+static void rng_destroy(struct virtio_device *d)
+{
+	free(d->priv);
+}
+
 static const struct virtio_device_ops rng_ops = {
 	.name = "virtio-rng",
 	.device_id = VIRTIO_ID_RNG,
@@ -42,6 +47,7 @@ static const struct virtio_device_ops rng_ops = {
 	.queue_max = 256,
 	.config_size = 0,
 	.queue_notify = rng_notify,
+	.destroy = rng_destroy,
 };
 
 int virtio_rng_init(struct virtio_device *d, const struct guest_memory *mem)

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Writes the hand-made seed inputs under fuzz/corpus/<target>/ (seed-*; idempotent).
+
+Inputs the fuzzers found and that were merged with `scripts/fuzz --update-corpus`
+live next to these under their SHA-1 names, and regression reproducers as crash-*.
+"""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def put(target, name, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "seed-" + name), "wb") as f:
+        f.write(data)
+
+
+def bzimage(setup_sects=1, payload=512, version=0x020F, init_size=0x10000, truncate=None):
+    """A synthetic bzImage: boot sector, setup_sects sectors of setup, payload bytes."""
+    img = bytearray((setup_sects + 1) * 512 + payload)
+    img[0x1F1] = setup_sects
+    struct.pack_into("<H", img, 0x1FE, 0xAA55)
+    img[0x200] = 0xEB
+    img[0x201] = 0x6A  # the header runs to 0x26c
+    img[0x202:0x206] = b"HdrS"
+    struct.pack_into("<H", img, 0x206, version)
+    img[0x211] = 0x01  # loadflags: LOADED_HIGH
+    struct.pack_into("<I", img, 0x22C, 0x37FFFFFF)  # initrd_addr_max
+    struct.pack_into("<H", img, 0x236, 0x0001)  # xloadflags: XLF_KERNEL_64
+    struct.pack_into("<I", img, 0x238, 2047)  # cmdline_size
+    struct.pack_into("<I", img, 0x260, init_size)
+    for i in range((setup_sects + 1) * 512, len(img)):
+        img[i] = 0xCC
+    # The loader takes the initrd size from the last 4 bytes: 64 KiB.
+    struct.pack_into("<I", img, len(img) - 4, 0x10000)
+    return bytes(img[:truncate] if truncate else img)
+
+
+def elf64(segments, entry):
+    """A tiny ELF64 x86_64 executable with PT_LOAD segments (paddr, vaddr, data, memsz)."""
+    phoff, phsz = 64, 56
+    data_off = phoff + phsz * len(segments)
+    eh = bytearray(64)
+    eh[0:4] = b"\x7fELF"
+    eh[4], eh[5], eh[6] = 2, 1, 1  # ELFCLASS64, little-endian, version
+    struct.pack_into("<HHIQQQIHHHHHH", eh, 16, 2, 62, 1, entry, phoff, 0, 0, 64, phsz,
+                     len(segments), 64, 0, 0)
+    ph, body = bytearray(), bytearray()
+    for paddr, vaddr, data, memsz in segments:
+        ph += struct.pack("<IIQQQQQQ", 1, 7, data_off + len(body), vaddr, paddr, len(data),
+                          memsz, 0x1000)
+        body += data
+    return bytes(eh + ph + body)
+
+
+def main():
+    t = "fuzz_kernel_loader"
+    put(t, "bzimage", bzimage())
+    put(t, "bzimage-trunc-header", bzimage(truncate=0x230))
+    put(t, "bzimage-old-protocol", bzimage(version=0x0206))
+    put(t, "bzimage-huge-init", bzimage(init_size=0x7F000000))
+    put(t, "elf", elf64([(0x100000, 0xFFFFFFFF81000000, b"\x90" * 32 + b"\xf4", 0x2000)],
+                        0xFFFFFFFF81000000))
+    put(t, "elf-two-segs", elf64([(0x100000, 0x100000, b"\xf4" * 16, 16),
+                                  (0x200000, 0x200000, b"", 0x1000)], 0x100008))
+    put(t, "elf-trunc", elf64([(0x100000, 0x100000, b"\xf4" * 16, 16)], 0x100000)[:80])
+
+    t = "fuzz_config"
+    def argv(*a):
+        return b"\0".join(x.encode() for x in a)
+    put(t, "minimal", argv("vmlinuz"))
+    put(t, "full", argv("-i", "initrd.img", "-p", "quiet", "--params=panic=-1", "-m512",
+                        "--cpus", "4", "--serial", "type=file,num=2,path=/tmp/x,console=true",
+                        "--log-level", "debug", "--no-rng", "--", "vmlinuz"))
+    put(t, "serial-stdout", argv("--serial=type=stdout,stdin=yes,console=1", "bzImage"))
+    put(t, "bad-mem", argv("-m", "0x", "k"))
+    put(t, "help", argv("-h"))
+
+    t = "fuzz_virtq"
+    def desc(addr, length, flags, nxt):
+        return struct.pack("<QIHH", addr, length, flags, nxt)
+    size_log2 = 3  # 8 entries
+    hdr = bytes([size_log2, 0x03, 0, 3])  # EVENT_IDX + INDIRECT, 3 chains published
+    table = (desc(0x10000, 64, 1, 1) + desc(0x11000, 128, 2, 0)   # out -> in
+             + desc(0x12000, 16, 0, 0)                              # single readable
+             + desc(0, 48, 4, 0)                                    # indirect, 3 entries
+             + desc(0, 0, 0, 0) * 4)
+    ring = struct.pack("<8H", 0, 2, 3, 0, 0, 0, 0, 0) + struct.pack("<H", 0)
+    ind = desc(0x13000, 32, 1, 1) + desc(0x14000, 32, 1, 2) + desc(0x15000, 64, 2, 0)
+    cmds = bytes([0x01, 0, 0x02, 5, 0x81, 0, 0x00, 0])
+    put(t, "chains", hdr + table + ring + ind + b"\0" * (4096 - len(ind)) + cmds)
+    loop = desc(0x10000, 8, 1, 0)  # a chain that loops on itself
+    put(t, "loop", bytes([2, 0, 0, 1]) + loop + b"\0" * 48 + b"\0" * 10)
+    put(t, "raw-rings", bytes([4, 0x04, 1, 1]) + struct.pack("<QQQ", 0x2000, 0x3000, 0x4000))
+    # Regression (harness): avail and used rings at the same address, a legal if hostile
+    # layout the used-ring checks must not trip on.
+    put(t, "overlapping-rings", bytes([0xFE, 0xFF, 0xFF, 0xD6, 0x00, 0x08, 0x01, 0x00, 0x00]))
+
+    t = "fuzz_port_io"
+    rec = bytearray(struct.pack("<I", 1700000000))
+    def out(dev, off, size_code, value):
+        return bytes([(dev << 3) | 4 | size_code, off]) + value
+    def inp(dev, off, size_code):
+        return bytes([(dev << 3) | size_code, off])
+    # UART: enable THRI/RDI, loopback, write a byte, read IIR/LSR/data; host input.
+    rec += out(0, 3, 0, b"\x01") + out(0, 6, 0, b"\x10") + out(0, 2, 0, b"A")
+    rec += inp(0, 4, 0) + inp(0, 7, 0) + inp(0, 2, 0) + bytes([3, 0, 5]) + b"hello"
+    rec += out(1, 2, 0, b"log line\n"[:1]) + out(1, 2, 0, b"\n")
+    # RTC: select seconds, read; select register B, set binary, read hours.
+    rec += out(2, 2, 0, b"\x00") + inp(2, 3, 0) + out(2, 2, 0, b"\x0b") + out(2, 3, 0, b"\x06")
+    rec += out(2, 2, 0, b"\x04") + inp(2, 3, 0)
+    # i8042: self test, read status and data, write CTR.
+    rec += out(3, 6, 0, b"\xaa") + inp(3, 6, 0) + inp(3, 2, 0) + out(3, 6, 0, b"\x60")
+    rec += out(3, 2, 0, b"\x47")
+    # ACPI PM: read PM1 control (16 bit), write status.
+    rec += inp(4, 6, 1) + out(4, 2, 1, b"\xff\xff")
+    # PCI: address of 00:00.0 reg 0, read the ID dword; reset control read.
+    rec += out(5, 2, 2, struct.pack("<I", 0x80000000)) + inp(5, 6, 2) + inp(5, 3, 0)
+    put(t, "devices", bytes(rec))
+    put(t, "poweroff", struct.pack("<I", 0) + out(4, 6, 1, struct.pack("<H", 0x3400)))
+
+
+if __name__ == "__main__":
+    main()

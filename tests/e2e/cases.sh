@@ -233,6 +233,20 @@ if want elf-kernel; then
 	fi
 fi
 
+# --serial type=file: COM1's output goes to the file (console= follows it), not stdout.
+if want serial-file; then
+	d=$WORK/serial-file
+	mkdir -p "$d"
+	vm "$d" "$QUICK_TIMEOUT" --serial "type=file,path=$d/com1.txt,console=true" -p "hello=file" \
+		"$ELFKERNEL"
+	if [ "$STATUS" = 0 ] && has "$d/com1.txt" ELF-KERNEL-OK && ! has "$d/out" ELF-KERNEL-OK &&
+		grep -q 'CMDLINE=console=ttyS0 hello=file' "$d/com1.txt"; then
+		pass serial-file
+	else
+		fail serial-file "status $(status_text "$STATUS"); file: $(tr -d '\r' <"$d/com1.txt" 2>/dev/null | tr '\n' ' ')" "$d/out" "$d/err"
+	fi
+fi
+
 # ---------------------------------------------------------------- boot A: info
 # 2 vCPUs, 1 GiB: marker, CPU count, memory, clock, console input, poweroff.
 INFO_CASES="info-init info-nproc info-memtotal info-clock info-hwrng info-stdin info-poweroff blk-order blk-read blk-write blk-readonly"

@@ -24,6 +24,7 @@
 #define HDR_LEN		16
 
 struct blk {
+	struct virtio_device_ops ops; /* blk_ops with this disk's features */
 	struct blk_disk disk;
 	struct virtio_blk_config cfg;
 	struct virtq_chain chain;
@@ -227,26 +228,16 @@ static void blk_destroy(struct virtio_device *d)
 	free(b);
 }
 
-static const struct virtio_device_ops blk_ops_rw = {
-	.name = "virtio-blk",
-	.device_id = VIRTIO_ID_BLOCK,
-	.features = (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_SIZE_MAX) |
-		    (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_FLUSH) |
-		    (1ull << VIRTIO_BLK_F_DISCARD) | (1ull << VIRTIO_BLK_F_WRITE_ZEROES) |
-		    (1ull << VIRTIO_RING_F_INDIRECT_DESC) | (1ull << VIRTIO_RING_F_EVENT_IDX),
-	.nr_queues = 1,
-	.queue_max = 128,
-	.config_size = sizeof(struct virtio_blk_config),
-	.config_read = blk_config_read,
-	.queue_notify = blk_notify,
-	.destroy = blk_destroy,
-};
+/* A read-only disk offers RO instead of the features that write. */
+#define BLK_RW_ONLY                                                      \
+	((1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_DISCARD) | \
+	 (1ull << VIRTIO_BLK_F_WRITE_ZEROES))
 
-static const struct virtio_device_ops blk_ops_ro = {
+static const struct virtio_device_ops blk_ops = {
 	.name = "virtio-blk",
 	.device_id = VIRTIO_ID_BLOCK,
 	.features = (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_SIZE_MAX) |
-		    (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_RO) |
+		    (1ull << VIRTIO_BLK_F_BLK_SIZE) | BLK_RW_ONLY |
 		    (1ull << VIRTIO_RING_F_INDIRECT_DESC) | (1ull << VIRTIO_RING_F_EVENT_IDX),
 	.nr_queues = 1,
 	.queue_max = 128,
@@ -274,7 +265,10 @@ int virtio_blk_init(struct virtio_device *d, const struct guest_memory *mem,
 	b->cfg.max_write_zeroes_sectors = UINT32_MAX;
 	b->cfg.max_write_zeroes_seg = MAX_DISCARD_SEG;
 	b->cfg.write_zeroes_may_unmap = disk->sparse;
-	virtio_device_init(d, disk->read_only ? &blk_ops_ro : &blk_ops_rw, mem);
+	b->ops = blk_ops;
+	if (disk->read_only)
+		b->ops.features = (blk_ops.features & ~BLK_RW_ONLY) | (1ull << VIRTIO_BLK_F_RO);
+	virtio_device_init(d, &b->ops, mem);
 	d->priv = b;
 	return 0;
 }

@@ -81,20 +81,21 @@ else
 	fi
 
 	# Nested emulation (TCG emulating SVM) is not flawless: a guest boot that
-	# fails is run once more, in a fresh test host, and both outcomes are
-	# reported. Only the retry's verdict counts for those cases; the first
-	# failure stays visible here and in $log.first. E2E_NO_RETRY=1 disables it.
-	failed=$(tr -d '\r' <"$log" | sed -n 's/^E2E: FAIL \([^:]*\):.*/\1/p' | sort -u | paste -sd, -)
-	if [[ -n $failed && -z ${E2E_NO_RETRY:-} ]] && tr -d '\r' <"$log" | grep -q '^E2E-DONE'; then
+	# fails is run again (at most twice), in a fresh test host, and every
+	# outcome is reported. Only the last run's verdict counts for those cases; earlier
+	# failures stay visible here and in $log.firstN. E2E_NO_RETRY=1 disables it.
+	for round in 1 2; do
+		failed=$(tr -d '\r' <"$log" | sed -n 's/^E2E: FAIL \([^:]*\):.*/\1/p' | sort -u | paste -sd, -)
+		[[ -n $failed && -z ${E2E_NO_RETRY:-} ]] && tr -d '\r' <"$log" | grep -q '^E2E-DONE' || break
 		say "RETRY: these cases failed and are run once more: $failed"
-		tr -d '\r' <"$log" | grep '^E2E: FAIL ' | sed 's/^/  first run: /'
-		mv "$log" "$log.first"
+		tr -d '\r' <"$log" | grep '^E2E: FAIL ' | sed "s/^/  failed in round $round: /"
+		mv "$log" "$log.first$round"
 		retry_words=()
 		for w in "${words[@]}"; do [[ $w == e2e.cases=* ]] || retry_words+=("$w"); done
 		rc=0
-		"$E2E_SRC/testhost.sh" --log "$log.retry" test "e2e.cases=$failed" "${retry_words[@]}" || rc=$?
-		tr -d '\r' <"$log.first" >"$log.first.txt"
-		tr -d '\r' <"$log.retry" >"$log.retry.txt"
+		"$E2E_SRC/testhost.sh" --log "$log.retry$round" test "e2e.cases=$failed" "${retry_words[@]}" || rc=$?
+		tr -d '\r' <"$log.first$round" >"$log.first$round.txt"
+		tr -d '\r' <"$log.retry$round" >"$log.retry$round.txt"
 		awk -v failed=",$failed," '
 			FNR == 1 { file++ }
 			/^E2E: (PASS|FAIL) / {
@@ -103,9 +104,9 @@ else
 				if ((file == 1 && !retried) || (file == 2 && retried)) print
 				next
 			}
-			file == 2 && /^E2E-DONE/ { print }' "$log.first.txt" "$log.retry.txt" >"$log"
-		say "RETRY: done; the verdicts below use the retry for those cases (logs: $log.first, $log.retry)"
-	fi
+			file == 2 && /^E2E-DONE/ { print }' "$log.first$round.txt" "$log.retry$round.txt" >"$log"
+		say "RETRY: done; the verdicts below use the retry for those cases (logs: $log.first$round, $log.retry$round)"
+	done
 fi
 
 # ---------------------------------------------------------------- verdict

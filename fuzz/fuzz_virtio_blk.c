@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "devices/virtio/blk.h"
+#include "fuzz_input.h"
 #include "virtio_driver.h"
 
 #define MEM	  (512u << 10)
@@ -24,21 +25,6 @@
 #define MAX_REQS  8
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static void take(struct input *in, void *dst, size_t n)
-{
-	size_t k = n < in->left ? n : in->left;
-
-	memset(dst, 0, n);
-	memcpy(dst, in->p, k);
-	in->p += k;
-	in->left -= k;
-}
 
 static uint64_t disk_sum(int fd)
 {

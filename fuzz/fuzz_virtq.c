@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "devices/virtio/queue.h"
+#include "fuzz_input.h"
 #include "virtio_driver.h"
 
 #define MEM	      (256u << 10)
@@ -38,29 +39,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct vdrv drv;
 static struct virtq_chain chain;
 static uint8_t scratch[SCRATCH];
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static void take(struct input *in, void *dst, size_t n)
-{
-	size_t k = n < in->left ? n : in->left;
-
-	memset(dst, 0, n);
-	memcpy(dst, in->p, k);
-	in->p += k;
-	in->left -= k;
-}
-
-static uint8_t take8(struct input *in)
-{
-	uint8_t v;
-
-	take(in, &v, 1);
-	return v;
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -34,11 +34,6 @@ static const uint16_t serial_ports[SERIAL_PORTS] = {0x3f8, 0x2f8, 0x3e8, 0x2e8};
 static const uint8_t serial_irqs[SERIAL_PORTS] = {4, 3, 4, 3};
 static const char *const serial_names[SERIAL_PORTS] = {"COM1", "COM2", "COM3", "COM4"};
 
-/* A failure while building: the message is already logged; status says which kind. */
-struct build_error {
-	int status;
-};
-
 #define FAIL(status_, ...)            \
 	do {                          \
 		log_err(__VA_ARGS__); \

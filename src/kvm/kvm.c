@@ -194,8 +194,9 @@ int kvm_set_msi_route(struct kvm *kvm, unsigned gsi, uint64_t addr, uint32_t dat
 int kvm_irqfd(struct kvm *kvm, int fd, unsigned gsi)
 {
 	struct kvm_irqfd irqfd = {.fd = (uint32_t)fd, .gsi = gsi};
+	int r = xioctl(kvm->vm_fd, KVM_IRQFD, &irqfd);
 
-	return xioctl(kvm->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
+	return r < 0 ? r : 0;
 }
 
 int kvm_ioeventfd(struct kvm *kvm, uint64_t addr, uint32_t len, int fd, bool assign)
@@ -206,6 +207,7 @@ int kvm_ioeventfd(struct kvm *kvm, uint64_t addr, uint32_t len, int fd, bool ass
 		.fd = fd,
 		.flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
 	};
+	int r = xioctl(kvm->vm_fd, KVM_IOEVENTFD, &io);
 
-	return xioctl(kvm->vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
+	return r < 0 ? r : 0;
 }

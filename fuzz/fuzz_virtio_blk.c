@@ -103,6 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		nreq++;
 	}
 	dev.ops->queue_notify(&dev, 0);
+	vdrv_settle(&dev);
 
 	for (unsigned i = 0; i < nreq; i++) {
 		if (!vdrv_get_used(&drv, &dq, &id, &len))

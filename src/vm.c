@@ -369,8 +369,11 @@ static int setup_virtio(struct vm *vm, const struct blk_disk *disks)
 	static struct virtio_host rng, blk[MAX_DISKS];
 
 	for (unsigned i = 0; i < vm->cfg->nr_disks; i++) {
-		if (virtio_blk_init(&blk[i].dev, &vm->mem, &disks[i]))
-			FAIL(EXIT_RUNTIME, "virtio-blk: out of memory");
+		int r = virtio_blk_init(&blk[i].dev, &vm->mem, &disks[i]);
+
+		if (r)
+			FAIL(EXIT_RUNTIME, "virtio-blk '%s': %s", vm->cfg->disks[i].path,
+			     strerror(-r));
 		if (add_virtio(vm, &blk[i]))
 			return EXIT_RUNTIME;
 	}

@@ -2,6 +2,7 @@
 #include "virtio_driver.h"
 
 #include <linux/virtio_ring.h>
+#include <poll.h>
 #include <string.h>
 
 #define RING_AREA (1ull << 20)
@@ -131,6 +132,37 @@ bool vdrv_get_used(struct vdrv *d, struct vdrv_queue *vq, uint32_t *id, uint32_t
 	*len = u->ring[vq->used_seen % vq->size].len;
 	vq->used_seen++;
 	return true;
+}
+
+bool vdrv_wait_used(struct vdrv *d, struct vdrv_queue *vq, struct virtio_device *dev, uint32_t *id,
+		    uint32_t *len)
+{
+	int fd = dev->ops->poll_fd ? dev->ops->poll_fd(dev) : -1;
+
+	/* Runs the device's completion side as its worker thread would, for up to 5 s. */
+	for (int tries = 0; tries < 500; tries++) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+
+		if (vdrv_get_used(d, vq, id, len))
+			return true;
+		if (fd < 0)
+			return false;
+		if (poll(&p, 1, 10) > 0) {
+			pthread_mutex_lock(&dev->lock);
+			dev->ops->poll_ready(dev);
+			pthread_mutex_unlock(&dev->lock);
+		}
+	}
+	return false;
+}
+
+void vdrv_settle(struct virtio_device *dev)
+{
+	if (dev->ops->quiesce) {
+		pthread_mutex_lock(&dev->lock);
+		dev->ops->quiesce(dev);
+		pthread_mutex_unlock(&dev->lock);
+	}
 }
 
 uint64_t vdrv_last_buf(unsigned k)

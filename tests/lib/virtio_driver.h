@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/virtio/device.h"
 #include "devices/virtio/queue.h"
 #include "memory/guest_memory.h"
 
@@ -54,6 +55,14 @@ void vdrv_set_desc(struct vdrv *d, struct vdrv_queue *vq, uint16_t i, uint64_t a
 void vdrv_make_available(struct vdrv *d, struct vdrv_queue *vq, uint16_t head);
 /* Next used element, if any: returns true and fills id/len. */
 bool vdrv_get_used(struct vdrv *d, struct vdrv_queue *vq, uint32_t *id, uint32_t *len);
+/*
+ * Like vdrv_get_used, but first lets a device with asynchronous work finish it
+ * (polling its poll_fd and running poll_ready); false after 5 s without one.
+ */
+bool vdrv_wait_used(struct vdrv *d, struct vdrv_queue *vq, struct virtio_device *dev, uint32_t *id,
+		    uint32_t *len);
+/* Lets a device with asynchronous work complete all of it (no waiting when it has none). */
+void vdrv_settle(struct virtio_device *dev);
 /* The gpa of buffer k of the last chain built with heap buffers. */
 uint64_t vdrv_last_buf(unsigned k);
 

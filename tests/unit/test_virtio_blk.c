@@ -8,6 +8,8 @@
 #include <cmocka.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_ring.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -22,23 +24,29 @@ static struct vdrv drv;
 static struct vdrv_queue dq;
 static struct virtio_device dev;
 static int disk_fd, signals;
+static enum aio_engine engine;
 
 static void on_signal(struct virtio_device *d, unsigned q)
 {
 	signals++;
 }
 
-static int make(bool ro)
+/* A disk of DISK_SECTORS sectors whose file holds only the first `filled` of them. */
+static int make_disk(bool ro, int filled)
 {
-	struct blk_disk disk = {.size = DISK_SECTORS * 512, .read_only = ro, .sparse = true};
+	struct blk_disk disk = {
+		.size = DISK_SECTORS * 512, .read_only = ro, .sparse = true, .engine = engine};
 	uint8_t sec[512];
 
-	disk_fd = memfd_create("disk", 0);
-	for (int i = 0; i < DISK_SECTORS; i++) {
+	disk_fd = memfd_create("disk", MFD_ALLOW_SEALING);
+	for (int i = 0; i < filled; i++) {
 		memset(sec, i, sizeof(sec));
 		if (write(disk_fd, sec, sizeof(sec)) != sizeof(sec))
 			return -1;
 	}
+	/* A file that cannot grow: writes past its end fail as on a full host disk. */
+	if (filled < DISK_SECTORS && fcntl(disk_fd, F_ADD_SEALS, F_SEAL_GROW) < 0)
+		return -1;
 	disk.fd = disk_fd;
 	memcpy(disk.id, "test-disk-id", 12);
 	if (vdrv_init(&drv, 4u << 20) || virtio_blk_init(&dev, &drv.mem, &disk))
@@ -51,6 +59,11 @@ static int make(bool ro)
 	return virtq_enable(&dev.queues[0], &drv.mem);
 }
 
+static int make(bool ro)
+{
+	return make_disk(ro, DISK_SECTORS);
+}
+
 static int setup_rw(void **state)
 {
 	return make(false);
@@ -59,6 +72,23 @@ static int setup_rw(void **state)
 static int setup_ro(void **state)
 {
 	return make(true);
+}
+
+static int setup_short(void **state)
+{
+	return make_disk(false, DISK_SECTORS / 2);
+}
+
+static int use_pool(void **state)
+{
+	engine = AIO_ENGINE_POOL;
+	return 0;
+}
+
+static int use_uring(void **state)
+{
+	engine = AIO_ENGINE_URING;
+	return 0;
 }
 
 static int teardown(void **state)
@@ -88,7 +118,8 @@ static uint8_t request(uint32_t type, uint64_t sector, void *data, uint32_t data
 	*(uint8_t *)vdrv_ptr(&drv, status_gpa, 1) = 0xee;
 	vdrv_make_available(&drv, &dq, (uint16_t)((dq.free_head + 16 - n) % 16));
 	dev.ops->queue_notify(&dev, 0);
-	assert_true(vdrv_get_used(&drv, &dq, &id, &len));
+	/* Reads, writes and flushes complete asynchronously. */
+	assert_true(vdrv_wait_used(&drv, &dq, &dev, &id, &len));
 	if (used_len)
 		*used_len = len;
 	if (data_len && in && data)
@@ -193,19 +224,19 @@ static void test_malformed_chains(void **state)
 	/* No writable status byte: returned with nothing written. */
 	vdrv_make_available(&drv, &dq, vdrv_add_chain(&drv, &dq, only_out, 1));
 	dev.ops->queue_notify(&dev, 0);
-	assert_true(vdrv_get_used(&drv, &dq, &id, &len));
+	assert_true(vdrv_wait_used(&drv, &dq, &dev, &id, &len));
 	assert_int_equal(len, 0);
 	/* A header shorter than 16 bytes: IOERR in the status byte. */
 	vdrv_make_available(&drv, &dq, vdrv_add_chain(&drv, &dq, short_hdr, 2));
 	dev.ops->queue_notify(&dev, 0);
-	assert_true(vdrv_get_used(&drv, &dq, &id, &len));
+	assert_true(vdrv_wait_used(&drv, &dq, &dev, &id, &len));
 	assert_int_equal(len, 1);
 	assert_int_equal(*(uint8_t *)vdrv_ptr(&drv, vdrv_last_buf(1), 1), VIRTIO_BLK_S_IOERR);
 	/* A chain pointing outside guest memory comes back with length 0. */
 	vdrv_set_desc(&drv, &dq, 0, 0x7fffff000ull, 16, 0, 0);
 	vdrv_make_available(&drv, &dq, 0);
 	dev.ops->queue_notify(&dev, 0);
-	assert_true(vdrv_get_used(&drv, &dq, &id, &len));
+	assert_true(vdrv_wait_used(&drv, &dq, &dev, &id, &len));
 	assert_int_equal(len, 0);
 }
 
@@ -224,19 +255,96 @@ static void test_read_only(void **state)
 	assert_int_equal(request(VIRTIO_BLK_T_IN, 1, buf, 512, true, NULL), VIRTIO_BLK_S_OK);
 }
 
+/* The host file ends (or cannot grow) before the disk does: I/O errors, not crashes. */
+static void test_host_errors(void **state)
+{
+	uint8_t buf[512];
+
+	memset(buf, 0x11, sizeof(buf));
+	assert_int_equal(request(VIRTIO_BLK_T_IN, DISK_SECTORS - 2, buf, 512, true, NULL),
+			 VIRTIO_BLK_S_IOERR);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, DISK_SECTORS - 2, buf, 512, false, NULL),
+			 VIRTIO_BLK_S_IOERR);
+	/* And the device goes on serving what the file does hold. */
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 1, buf, 512, true, NULL), VIRTIO_BLK_S_OK);
+	assert_int_equal(buf[0], 1);
+}
+
+/* Many requests in flight at once, completed in any order, each with its own data. */
+static void test_many_in_flight(void **state)
+{
+	uint64_t gpa[5], st[5];
+	uint32_t id, len;
+	unsigned got = 0;
+
+	for (unsigned i = 0; i < 5; i++) {
+		struct virtio_blk_outhdr hdr = {.type = VIRTIO_BLK_T_IN, .sector = 2 * i};
+		struct vdrv_buf b[3] = {{0, sizeof(hdr), false}, {0, 512, true}, {0, 1, true}};
+
+		vdrv_make_available(&drv, &dq, vdrv_add_chain(&drv, &dq, b, 3));
+		memcpy(vdrv_ptr(&drv, vdrv_last_buf(0), sizeof(hdr)), &hdr, sizeof(hdr));
+		gpa[i] = vdrv_last_buf(1);
+		st[i] = vdrv_last_buf(2);
+	}
+	dev.ops->queue_notify(&dev, 0);
+	while (got < 5 && vdrv_wait_used(&drv, &dq, &dev, &id, &len)) {
+		assert_int_equal(len, 513);
+		got++;
+	}
+	assert_int_equal(got, 5);
+	for (unsigned i = 0; i < 5; i++) {
+		assert_int_equal(*(uint8_t *)vdrv_ptr(&drv, st[i], 1), VIRTIO_BLK_S_OK);
+		assert_int_equal(*(uint8_t *)vdrv_ptr(&drv, gpa[i], 1), 2 * i);
+	}
+}
+
+/* A reset with requests in flight: they land, but nothing comes back on the old ring. */
+static void test_reset_in_flight(void **state)
+{
+	struct virtio_blk_outhdr hdr = {.type = VIRTIO_BLK_T_IN, .sector = 0};
+	struct vdrv_buf b[3] = {{0, sizeof(hdr), false}, {0, 4096, true}, {0, 1, true}};
+	uint8_t buf[512];
+	uint32_t id, len;
+
+	for (int i = 0; i < 3; i++) {
+		vdrv_make_available(&drv, &dq, vdrv_add_chain(&drv, &dq, b, 3));
+		memcpy(vdrv_ptr(&drv, vdrv_last_buf(0), sizeof(hdr)), &hdr, sizeof(hdr));
+	}
+	dev.ops->queue_notify(&dev, 0);
+	dev.ops->reset(&dev);
+	assert_false(vdrv_wait_used(&drv, &dq, &dev, &id, &len));
+	/* The device serves new requests afterwards. */
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 5, buf, 512, true, NULL), VIRTIO_BLK_S_OK);
+	assert_int_equal(buf[0], 5);
+}
+
+static bool uring_works(void)
+{
+	struct aio *a;
+
+	if (aio_create(&a, 0, 1, AIO_ENGINE_URING))
+		return false;
+	aio_destroy(a);
+	return true;
+}
+
 int main(void)
 {
 #define RW(f) cmocka_unit_test_setup_teardown(f, setup_rw, teardown)
-	const struct CMUnitTest tests[] = {
-		RW(test_config),
-		RW(test_read),
-		RW(test_write_flush),
-		RW(test_get_id),
-		RW(test_discard_write_zeroes),
-		RW(test_bad_requests),
-		RW(test_malformed_chains),
-		cmocka_unit_test_setup_teardown(test_read_only, setup_ro, teardown),
-	};
+#define ENGINE_TESTS                                                                             \
+	RW(test_config), RW(test_read), RW(test_write_flush), RW(test_get_id),                   \
+		RW(test_discard_write_zeroes), RW(test_bad_requests), RW(test_malformed_chains), \
+		RW(test_many_in_flight), RW(test_reset_in_flight),                               \
+		cmocka_unit_test_setup_teardown(test_read_only, setup_ro, teardown),             \
+		cmocka_unit_test_setup_teardown(test_host_errors, setup_short, teardown)
+	const struct CMUnitTest pool[] = {ENGINE_TESTS};
+	const struct CMUnitTest uring[] = {ENGINE_TESTS};
+	int failed = cmocka_run_group_tests_name("virtio-blk, thread pool", pool, use_pool, NULL);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (uring_works())
+		failed +=
+			cmocka_run_group_tests_name("virtio-blk, io_uring", uring, use_uring, NULL);
+	else
+		printf("io_uring unavailable (build or kernel): its group is skipped\n");
+	return failed;
 }

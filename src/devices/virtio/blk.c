@@ -7,9 +7,12 @@
 #define _GNU_SOURCE
 #include "devices/virtio/blk.h"
 
+#include "devices/block/aio.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <stddef.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
@@ -22,12 +25,28 @@
 #define SIZE_MAX_BYTES	(1u << 20)
 #define MAX_DISCARD_SEG 32
 #define HDR_LEN		16
+#define BLK_INFLIGHT	64 /* requests in flight per disk */
+
+/* One request in flight: the chain it answers and where its data lives in the host. */
+struct blk_req {
+	struct aio_req io;
+	uint16_t head;
+	uint32_t written; /* data bytes for the guest, reported in the used length */
+	uint64_t status_gpa;
+	struct iovec iov[SEG_MAX + 2];
+};
+
+_Static_assert(offsetof(struct blk_req, io) == 0, "a completed aio_req is its blk_req");
 
 struct blk {
 	struct virtio_device_ops ops; /* blk_ops with this disk's features */
 	struct blk_disk disk;
 	struct virtio_blk_config cfg;
+	struct aio *aio;
 	struct virtq_chain chain;
+	unsigned nfree;
+	struct blk_req *free[BLK_INFLIGHT];
+	struct blk_req reqs[BLK_INFLIGHT];
 };
 
 static void blk_config_read(struct virtio_device *d, uint32_t off, uint8_t *data, uint32_t len)
@@ -37,16 +56,20 @@ static void blk_config_read(struct virtio_device *d, uint32_t off, uint8_t *data
 	memcpy(data, (uint8_t *)&b->cfg + off, len);
 }
 
-/* Moves len bytes between the file at pos and the chain's data buffers (skipping skip bytes). */
-static int do_io(struct blk *b, const struct virtq *q, bool to_guest, uint64_t skip, uint64_t len,
-		 uint64_t pos)
+/*
+ * Maps len data bytes of the chain's buffers of one direction (after skip
+ * bytes) to host iovecs. Returns the count, or -1 when there are more segments
+ * than seg_max allows or a buffer is not plain RAM.
+ */
+static int chain_iov(const struct virtq *q, const struct virtq_chain *c, bool to_guest,
+		     uint64_t skip, uint64_t len, struct iovec *iov, unsigned max)
 {
-	const struct virtq_chain *c = &b->chain;
+	unsigned n = 0;
 
 	for (unsigned i = 0; i < c->nbufs && len; i++) {
 		const struct virtq_buf *buf = &c->bufs[i];
-		uint64_t n;
-		uint8_t *p;
+		uint64_t part;
+		void *p;
 
 		if (buf->writable != to_guest)
 			continue;
@@ -54,28 +77,26 @@ static int do_io(struct blk *b, const struct virtq *q, bool to_guest, uint64_t s
 			skip -= buf->len;
 			continue;
 		}
-		n = buf->len - skip;
-		if (n > len)
-			n = len;
-		p = gm_ptr(q->mem, buf->addr + skip, n);
-		if (!p)
-			return -EFAULT;
-		while (n) {
-			ssize_t r = to_guest ? pread(b->disk.fd, p, n, (off_t)pos)
-					     : pwrite(b->disk.fd, p, n, (off_t)pos);
-
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				return r < 0 ? -errno : -EIO; /* short read past EOF, ENOSPC, EIO */
-			p += r;
-			n -= (uint64_t)r;
-			pos += (uint64_t)r;
-			len -= (uint64_t)r;
-		}
+		part = buf->len - skip;
+		if (part > len)
+			part = len;
+		p = gm_ptr(q->mem, buf->addr + skip, part);
+		if (!p || n == max)
+			return -1;
+		iov[n++] = (struct iovec){.iov_base = p, .iov_len = part};
+		len -= part;
 		skip = 0;
 	}
-	return len ? -EINVAL : 0;
+	return len ? -1 : (int)n;
+}
+
+/* Where the status byte goes: the chain's last writable byte. */
+static uint64_t status_addr(const struct virtq_chain *c)
+{
+	for (unsigned i = c->nbufs; i--;)
+		if (c->bufs[i].writable && c->bufs[i].len)
+			return c->bufs[i].addr + c->bufs[i].len - 1;
+	return 0;
 }
 
 static bool in_range(const struct blk *b, uint64_t sector, uint64_t bytes)
@@ -145,18 +166,46 @@ static uint8_t discard_or_zero(struct blk *b, const struct virtq *q, uint32_t ty
 	return VIRTIO_BLK_S_OK;
 }
 
-/* Handles one chain; returns the bytes written to the guest (including the status byte). */
-static uint32_t handle(struct blk *b, const struct virtq *q)
+/* Completes a request: status byte, then the chain back to the driver. */
+static void finish(struct virtio_device *d, struct blk *b, struct blk_req *rq, uint8_t status)
+{
+	/* The address was checked when the chain was popped. */
+	gm_write(d->mem, rq->status_gpa, &status, 1);
+	virtio_queue_done(d, 0, rq->head, (status == VIRTIO_BLK_S_OK ? rq->written : 0) + 1);
+	b->free[b->nfree++] = rq;
+}
+
+/* Starts the data transfer or flush of a request; false if it could not be queued. */
+static bool start_io(struct blk *b, const struct virtq *q, struct blk_req *rq, enum aio_op op,
+		     uint64_t skip, uint64_t len, uint64_t pos)
+{
+	int n = 0;
+
+	if (op != AIO_FDATASYNC) {
+		n = chain_iov(q, &b->chain, op == AIO_READ, skip, len, rq->iov, SEG_MAX + 2);
+		if (n < 0)
+			return false;
+	}
+	rq->io = (struct aio_req){.op = op, .pos = pos, .iov = rq->iov, .iovcnt = (unsigned)n};
+	return aio_submit(b->aio, &rq->io) == 0;
+}
+
+/*
+ * Handles the chain in b->chain with request slot rq. Reads, writes and
+ * flushes go to the I/O engine and complete later; everything else (and every
+ * malformed request) is answered at once.
+ */
+static void handle(struct virtio_device *d, struct blk *b, const struct virtq *q,
+		   struct blk_req *rq)
 {
 	const struct virtq_chain *c = &b->chain;
 	struct virtio_blk_outhdr hdr;
 	uint64_t data_in, data_out;
-	uint32_t written = 0;
 	uint8_t status;
 
-	/* The status byte is the last writable byte; without it nothing can be answered. */
-	if (c->writable < 1)
-		return 0;
+	rq->head = c->head;
+	rq->written = 0;
+	rq->status_gpa = status_addr(c);
 	data_in = c->writable - 1;
 	if (c->readable < HDR_LEN || virtq_chain_read(q, c, 0, &hdr, sizeof(hdr)) != sizeof(hdr)) {
 		status = VIRTIO_BLK_S_IOERR;
@@ -166,34 +215,41 @@ static uint32_t handle(struct blk *b, const struct virtq *q)
 
 	switch (hdr.type & ~VIRTIO_BLK_T_BARRIER) {
 	case VIRTIO_BLK_T_IN:
-		if (data_in % SECTOR || !in_range(b, hdr.sector, data_in) ||
-		    do_io(b, q, true, 0, data_in, hdr.sector * SECTOR)) {
+		if (data_in % SECTOR || !in_range(b, hdr.sector, data_in) || data_in > UINT32_MAX) {
 			status = VIRTIO_BLK_S_IOERR;
 			break;
 		}
-		written = (uint32_t)data_in;
-		status = VIRTIO_BLK_S_OK;
+		rq->written = (uint32_t)data_in;
+		if (start_io(b, q, rq, AIO_READ, 0, data_in, hdr.sector * SECTOR))
+			return;
+		status = VIRTIO_BLK_S_IOERR;
 		break;
 	case VIRTIO_BLK_T_OUT:
-		if (b->disk.read_only || data_out % SECTOR || !in_range(b, hdr.sector, data_out) ||
-		    do_io(b, q, false, HDR_LEN, data_out, hdr.sector * SECTOR))
-			status = VIRTIO_BLK_S_IOERR;
-		else
-			status = VIRTIO_BLK_S_OK;
+		if (!b->disk.read_only && data_out % SECTOR == 0 &&
+		    in_range(b, hdr.sector, data_out) &&
+		    start_io(b, q, rq, AIO_WRITE, HDR_LEN, data_out, hdr.sector * SECTOR))
+			return;
+		status = VIRTIO_BLK_S_IOERR;
 		break;
 	case VIRTIO_BLK_T_FLUSH:
-		status = (b->disk.read_only || fdatasync(b->disk.fd) == 0) ? VIRTIO_BLK_S_OK
-									   : VIRTIO_BLK_S_IOERR;
+		if (b->disk.read_only) {
+			status = VIRTIO_BLK_S_OK;
+			break;
+		}
+		if (start_io(b, q, rq, AIO_FDATASYNC, 0, 0, 0))
+			return;
+		status = VIRTIO_BLK_S_IOERR;
 		break;
 	case VIRTIO_BLK_T_GET_ID: {
 		uint64_t n = data_in < VIRTIO_BLK_ID_BYTES ? data_in : VIRTIO_BLK_ID_BYTES;
 
-		written = (uint32_t)virtq_chain_write(q, c, 0, b->disk.id, n);
+		rq->written = (uint32_t)virtq_chain_write(q, c, 0, b->disk.id, n);
 		status = VIRTIO_BLK_S_OK;
 		break;
 	}
 	case VIRTIO_BLK_T_DISCARD:
 	case VIRTIO_BLK_T_WRITE_ZEROES:
+		/* fallocate is quick and rare: done on the device thread. */
 		status = discard_or_zero(b, q, hdr.type & ~VIRTIO_BLK_T_BARRIER, data_out);
 		break;
 	default:
@@ -201,8 +257,7 @@ static uint32_t handle(struct blk *b, const struct virtq *q)
 		break;
 	}
 done:
-	virtq_chain_write(q, c, data_in, &status, 1);
-	return written + 1;
+	finish(d, b, rq, status);
 }
 
 static void blk_notify(struct virtio_device *d, unsigned qi)
@@ -211,11 +266,63 @@ static void blk_notify(struct virtio_device *d, unsigned qi)
 	struct virtq *q = &d->queues[qi];
 	int r;
 
-	while ((r = virtq_pop(q, &b->chain)) != VIRTQ_EMPTY) {
+	/* With every slot busy, the rest waits in the ring until completions free one. */
+	while (b->nfree && (r = virtq_pop(q, &b->chain)) != VIRTQ_EMPTY) {
 		if (r == VIRTQ_ERR_HEAD || r == VIRTQ_ERR_RING)
 			break; /* nothing can be returned: wait for a reset */
-		/* A malformed chain goes back with nothing written: the driver sees an error. */
-		virtio_queue_done(d, qi, b->chain.head, r == VIRTQ_OK ? handle(b, q) : 0);
+		/* A malformed chain, or one without room for the status byte, goes back empty. */
+		if (r != VIRTQ_OK || b->chain.writable < 1) {
+			virtio_queue_done(d, qi, b->chain.head, 0);
+			continue;
+		}
+		handle(d, b, q, b->free[--b->nfree]);
+	}
+	aio_submit_all(b->aio);
+}
+
+static int blk_poll_fd(struct virtio_device *d)
+{
+	struct blk *b = d->priv;
+
+	return aio_event_fd(b->aio);
+}
+
+static void blk_poll_ready(struct virtio_device *d)
+{
+	struct blk *b = d->priv;
+	struct aio_req *io;
+
+	while ((io = aio_reap(b->aio))) {
+		struct blk_req *rq = (struct blk_req *)io; /* io is the first member */
+
+		finish(d, b, rq, io->result ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK);
+	}
+	if (d->driver_ok && d->queues[0].ready)
+		blk_notify(d, 0); /* slots were freed: take what waited */
+}
+
+static void blk_quiesce(struct virtio_device *d)
+{
+	struct blk *b = d->priv;
+
+	/* Completing frees slots, which may start more from the ring: until nothing is left. */
+	while (aio_in_flight(b->aio)) {
+		aio_wait(b->aio);
+		blk_poll_ready(d);
+	}
+}
+
+/* Lets every request in flight land, without answering: the rings are going away. */
+static void blk_reset(struct virtio_device *d)
+{
+	struct blk *b = d->priv;
+
+	while (aio_in_flight(b->aio)) {
+		struct aio_req *io;
+
+		aio_wait(b->aio);
+		while ((io = aio_reap(b->aio)))
+			b->free[b->nfree++] = (struct blk_req *)io;
 	}
 }
 
@@ -223,6 +330,7 @@ static void blk_destroy(struct virtio_device *d)
 {
 	struct blk *b = d->priv;
 
+	aio_destroy(b->aio);
 	if (b->disk.fd >= 0)
 		close(b->disk.fd);
 	free(b);
@@ -244,6 +352,10 @@ static const struct virtio_device_ops blk_ops = {
 	.config_size = sizeof(struct virtio_blk_config),
 	.config_read = blk_config_read,
 	.queue_notify = blk_notify,
+	.poll_fd = blk_poll_fd,
+	.poll_ready = blk_poll_ready,
+	.quiesce = blk_quiesce,
+	.reset = blk_reset,
 	.destroy = blk_destroy,
 };
 
@@ -251,9 +363,17 @@ int virtio_blk_init(struct virtio_device *d, const struct guest_memory *mem,
 		    const struct blk_disk *disk)
 {
 	struct blk *b = calloc(1, sizeof(*b));
+	int r;
 
 	if (!b)
-		return -1;
+		return -ENOMEM;
+	r = aio_create(&b->aio, disk->fd, BLK_INFLIGHT, disk->engine);
+	if (r) {
+		free(b);
+		return r;
+	}
+	for (unsigned i = 0; i < BLK_INFLIGHT; i++)
+		b->free[b->nfree++] = &b->reqs[i];
 	b->disk = *disk;
 	b->cfg.capacity = disk->size / SECTOR;
 	b->cfg.size_max = SIZE_MAX_BYTES;

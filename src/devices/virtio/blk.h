@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/block/aio.h"
 #include "devices/virtio/device.h"
 
 /* One disk image behind a virtio-blk device. */
@@ -15,9 +16,10 @@ struct blk_disk {
 	bool sparse;	     /* discard punches holes */
 	uint32_t block_size; /* logical block size reported to the guest */
 	char id[20];	     /* GET_ID answer (not NUL-terminated when 20 long) */
+	enum aio_engine engine;
 };
 
-/* Takes ownership of disk->fd. Returns 0 or -1. */
+/* Takes ownership of disk->fd (on success). Returns 0 or -errno. */
 int virtio_blk_init(struct virtio_device *d, const struct guest_memory *mem,
 		    const struct blk_disk *disk);
 

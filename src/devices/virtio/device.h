@@ -31,7 +31,15 @@ struct virtio_device_ops {
 			     uint32_t len);
 	/* The driver kicked queue q (runs on the device's own thread, lock held). */
 	void (*queue_notify)(struct virtio_device *d, unsigned q);
-	/* The driver reset the device (lock held). */
+	/*
+	 * Optional: a descriptor the device's thread also waits on (completions
+	 * of asynchronous work), and what to do when it is readable (lock held).
+	 */
+	int (*poll_fd)(struct virtio_device *d);
+	void (*poll_ready)(struct virtio_device *d);
+	/* Optional: completes all work in flight, answering the driver (lock held). */
+	void (*quiesce)(struct virtio_device *d);
+	/* The driver reset the device (lock held); work in flight must not complete after it. */
 	void (*reset)(struct virtio_device *d);
 	/* Releases what the device's init took (memory, files); optional. */
 	void (*destroy)(struct virtio_device *d);

@@ -107,6 +107,9 @@ static void device_reset(struct virtio_pci *vp)
 {
 	struct virtio_device *d = vp->dev;
 
+	/* The device first: it settles work in flight while its queues still exist. */
+	if (d->ops->reset)
+		d->ops->reset(d);
 	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
 		virtq_reset(&d->queues[q]);
 		d->queues[q].size = d->ops->queue_max;
@@ -119,8 +122,6 @@ static void device_reset(struct virtio_pci *vp)
 	vp->msix_config = VIRTIO_MSI_NO_VECTOR;
 	vp->dfselect = vp->gfselect = 0;
 	vp->queue_select = 0;
-	if (d->ops->reset)
-		d->ops->reset(d);
 }
 
 static struct virtq *selected_queue(struct virtio_pci *vp)

@@ -28,13 +28,16 @@ static void *worker_thread(void *arg)
 	struct virtio_worker *w = arg;
 	struct virtio_device *d = w->dev;
 	unsigned nq = d->ops->nr_queues;
-	struct pollfd p[VIRTIO_MAX_QUEUES + 1];
+	struct pollfd p[VIRTIO_MAX_QUEUES + 2];
+	int aux = d->ops->poll_fd ? d->ops->poll_fd(d) : -1;
 
 	for (unsigned q = 0; q < nq; q++)
 		p[q] = (struct pollfd){.fd = w->kick[q], .events = POLLIN};
 	p[nq] = (struct pollfd){.fd = w->stop_evt, .events = POLLIN};
+	/* A negative fd is ignored by poll(): devices without async work cost nothing. */
+	p[nq + 1] = (struct pollfd){.fd = aux, .events = POLLIN};
 	for (;;) {
-		if (poll(p, nq + 1, -1) < 0) {
+		if (poll(p, nq + 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -49,6 +52,11 @@ static void *worker_thread(void *arg)
 			pthread_mutex_lock(&d->lock);
 			if (d->driver_ok && d->queues[q].ready)
 				d->ops->queue_notify(d, q);
+			pthread_mutex_unlock(&d->lock);
+		}
+		if (p[nq + 1].revents & POLLIN) {
+			pthread_mutex_lock(&d->lock);
+			d->ops->poll_ready(d);
 			pthread_mutex_unlock(&d->lock);
 		}
 	}

@@ -13,6 +13,7 @@
 #   E2E_KERNEL        Debian bzImage (/e2e/vmlinuz)
 #   E2E_INITRD        guest initramfs (/e2e/guest.cpio)
 #   E2E_ELFKERNEL     ELF64 test kernel (/e2e/elfkernel)
+#   E2E_IMAGES        directory of root.ext4, root.sqfs, data.ext4 (/e2e)
 #   E2E_WORK          scratch directory (/tmp/e2e), emptied first
 #   E2E_BOOT_TIMEOUT  seconds allowed for one Linux guest run (90)
 #   E2E_CASES         space-separated case names or shell patterns to run
@@ -24,6 +25,7 @@ CROSVM=$(abspath "${CROSVM:-/e2e/crosvm}")
 KERNEL=$(abspath "${E2E_KERNEL:-/e2e/vmlinuz}")
 INITRD=$(abspath "${E2E_INITRD:-/e2e/guest.cpio}")
 ELFKERNEL=$(abspath "${E2E_ELFKERNEL:-/e2e/elfkernel}")
+IMAGES=$(abspath "${E2E_IMAGES:-/e2e}")
 WORK=$(abspath "${E2E_WORK:-/tmp/e2e}")
 BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-90}
 CASES=${E2E_CASES:-}
@@ -429,6 +431,50 @@ if want panic-exit; then
 		fail panic-exit "exit status $(status_text "$STATUS") after a panic with panic=-1, expected 0" "$d/out" "$d/err"
 	else
 		pass panic-exit
+	fi
+fi
+
+# ---------------------------------------------------------------- root file systems
+# -r IMAGE: the initramfs mounts root= (crosvm adds root=/dev/vda ro) and
+# switch_root's into the image's own /sbin/init, as a distribution boots.
+if want root-ext4 root-readonly rwdisk-debugfs; then
+	d=$WORK/root-ext4
+	mkdir -p "$d"
+	cp "$IMAGES/data.ext4" "$d/data.ext4"
+	root_sum=$(md5sum <"$IMAGES/root.ext4")
+	token=crosvm-rwdisk-$(date +%s)-$$
+	vm "$d" "$BOOT_TIMEOUT" -r "$IMAGES/root.ext4" --rwdisk "$d/data.ext4" \
+		-p "quiet e2e=root e2e.token=$token" -i "$INITRD" "$KERNEL"
+	fstype=$(value "$d/out" ROOT_FSTYPE)
+	if has "$d/out" ROOT-OK && [ "$fstype" = ext4 ] &&
+		[ "$(value "$d/out" ROOT_MARKER)" = crosvm-e2e-rootfs ] && [ "$STATUS" = 0 ]; then
+		pass root-ext4
+	else
+		fail root-ext4 "ROOT_FSTYPE='$fstype', exit status $(status_text "$STATUS")" "$d/out" "$d/err"
+	fi
+	if [ "$(value "$d/out" ROOT_RO)" = yes ] && [ "$(md5sum <"$IMAGES/root.ext4")" = "$root_sum" ]; then
+		pass root-readonly
+	else
+		fail root-readonly "ROOT_RO='$(value "$d/out" ROOT_RO)' (a write to / must fail), image changed: $([ "$(md5sum <"$IMAGES/root.ext4")" = "$root_sum" ] && echo no || echo yes)" "$d/out"
+	fi
+	# The host reads the file back from the image with e2fsprogs, not through any guest.
+	back=$(debugfs -R 'cat /hello.txt' "$d/data.ext4" 2>/dev/null)
+	if [ "$(value "$d/out" DATA_WRITE_RC)" = 0 ] && [ "$back" = "$token" ]; then
+		pass rwdisk-debugfs
+	else
+		fail rwdisk-debugfs "guest DATA_WRITE_RC='$(value "$d/out" DATA_WRITE_RC)', debugfs read '$back', expected '$token'" "$d/out" "$d/err"
+	fi
+fi
+
+if want root-squashfs; then
+	d=$WORK/root-squashfs
+	vm "$d" "$BOOT_TIMEOUT" -r "$IMAGES/root.sqfs" -p "quiet e2e=root" -i "$INITRD" "$KERNEL"
+	fstype=$(value "$d/out" ROOT_FSTYPE)
+	if has "$d/out" ROOT-OK && [ "$fstype" = squashfs ] &&
+		[ "$(value "$d/out" ROOT_MARKER)" = crosvm-e2e-rootfs ] && [ "$STATUS" = 0 ]; then
+		pass root-squashfs
+	else
+		fail root-squashfs "ROOT_FSTYPE='$fstype', exit status $(status_text "$STATUS")" "$d/out" "$d/err"
 	fi
 fi
 

@@ -8,6 +8,8 @@
 #   reboot    reboot -f
 #   panic     crash through sysrq (the case passes panic=-1)
 #   poweroff  poweroff -f
+#   root      mounts root= (read-only with "ro") and switch_root's to its
+#             /sbin/init, as a distribution's initramfs does
 #   (none)    interactive shell on the console (demo), poweroff on exit
 
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -25,10 +27,14 @@ while read -r m; do
 done </lib/modules/e2e/order
 
 what=
+root=
+root_mode=ro
 read -r cmdline </proc/cmdline
 for word in $cmdline; do
 	case "$word" in
 	e2e=*) what=${word#e2e=} ;;
+	root=*) root=${word#root=} ;;
+	ro | rw) root_mode=$word ;;
 	esac
 done
 
@@ -53,6 +59,15 @@ info)
 	;;
 reboot)
 	reboot -f
+	;;
+root)
+	mkdir -p /newroot
+	if mount -o "$root_mode" "$root" /newroot; then
+		umount /proc /sys 2>/dev/null
+		mount --move /dev /newroot/dev 2>/dev/null || umount /dev
+		exec switch_root /newroot /sbin/init
+	fi
+	echo "GUEST-INIT: cannot mount root '$root' ($root_mode)"
 	;;
 panic)
 	echo c >/proc/sysrq-trigger

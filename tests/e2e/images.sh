@@ -71,6 +71,9 @@ need dpkg-deb dpkg
 need ldd libc-bin
 need xz xz-utils
 need readelf binutils
+need mkfs.ext4 e2fsprogs
+need debugfs e2fsprogs
+need mksquashfs squashfs-tools
 BUSYBOX=$(command -v busybox)
 file_is_static() { ! ldd "$1" >/dev/null 2>&1; }
 if ! file_is_static "$BUSYBOX"; then
@@ -95,7 +98,8 @@ apt_download() {
 kvm_modules=(irqbypass ccp kvm kvm-amd)
 # Guest drivers for our virtio-pci devices, in load order.
 guest_modules=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
-	virtio-rng virtio_blk)
+	virtio-rng virtio_blk
+	crc16 mbcache crc32c_generic jbd2 ext4 squashfs) # root file systems
 
 kernel_cached() {
 	[[ -s $OUT/vmlinuz && -s $OUT/kernel-version ]] || return 1
@@ -249,7 +253,7 @@ if ! fresh vmmtime "$E2E_SRC/vmmtime.c"; then
 fi
 
 # ---------------------------------------------------------------- guest.cpio
-if ! fresh guest.cpio "$E2E_SRC/guest-init.sh" "$BUSYBOX" "$OUT/kernel-version"; then
+if ! fresh guest.cpio "$E2E_SRC/guest-init.sh" "$BUSYBOX" "$OUT/kernel-version" "$E2E_SRC/images.sh"; then
 	log "building guest.cpio"
 	stage=$OUT/guest.root
 	rm -rf "$stage"
@@ -266,6 +270,26 @@ if ! fresh guest.cpio "$E2E_SRC/guest-init.sh" "$BUSYBOX" "$OUT/kernel-version";
 	rm -rf "$stage"
 fi
 
+# ---------------------------------------------------------------- root file systems
+# The same tree as ext4 (mkfs.ext4 -d) and squashfs (mksquashfs), plus an
+# empty ext4 data disk the guest writes to.
+if ! fresh root.ext4 "$E2E_SRC/rootfs-init.sh" "$BUSYBOX" ||
+	! fresh root.sqfs "$E2E_SRC/rootfs-init.sh" "$BUSYBOX" || [[ ! -s $OUT/data.ext4 ]]; then
+	log "building root.ext4, root.sqfs and data.ext4"
+	stage=$OUT/rootfs.root
+	rm -rf "$stage"
+	mkdir -p "$stage/mnt"
+	add_base "$stage"
+	add_busybox "$stage"
+	install -m 755 "$E2E_SRC/rootfs-init.sh" "$stage/sbin/init"
+	echo "crosvm-e2e-rootfs" >"$stage/etc/e2e-root"
+	rm -f "$OUT/root.ext4" "$OUT/root.sqfs" "$OUT/data.ext4"
+	mkfs.ext4 -q -F -E root_owner=0:0 -L e2e-root -d "$stage" "$OUT/root.ext4" 8M
+	mksquashfs "$stage" "$OUT/root.sqfs" -all-root -noappend -quiet >/dev/null
+	mkfs.ext4 -q -F -L e2e-data "$OUT/data.ext4" 4M
+	rm -rf "$stage"
+fi
+
 # ---------------------------------------------------------------- testhost.cpio
 crosvm_inputs=()
 if [[ -x $CROSVM_BIN ]]; then
@@ -277,6 +301,7 @@ else
 fi
 
 testhost_inputs=("$OUT/vmlinuz" "$OUT/guest.cpio" "$OUT/elfkernel" "$OUT/vmmtime"
+	"$OUT/root.ext4" "$OUT/root.sqfs" "$OUT/data.ext4"
 	"$E2E_SRC/testhost-init.sh" "$E2E_SRC/cases.sh" "$E2E_SRC/bench.sh" "$E2E_SRC/demo.sh"
 	"${crosvm_inputs[@]}")
 # A test host built with a crosvm must be rebuilt once crosvm is gone and
@@ -295,7 +320,10 @@ if ! fresh testhost.cpio "${testhost_inputs[@]}" ||
 	for m in "${kvm_modules[@]}"; do
 		cp "$OUT/modules/$m.ko" "$stage/lib/modules/e2e/"
 	done
-	cp "$OUT/vmlinuz" "$OUT/guest.cpio" "$OUT/elfkernel" "$stage/e2e/"
+	cp "$OUT/vmlinuz" "$OUT/guest.cpio" "$OUT/elfkernel" "$OUT/root.ext4" "$OUT/root.sqfs" \
+		"$OUT/data.ext4" "$stage/e2e/"
+	# debugfs reads back what a guest wrote into an ext4 image.
+	add_elf "$stage" "$(command -v debugfs)" /sbin/debugfs
 	install -m 755 "$OUT/vmmtime" "$stage/e2e/vmmtime"
 	for s in cases.sh bench.sh demo.sh; do
 		install -m 755 "$E2E_SRC/$s" "$stage/e2e/$s"

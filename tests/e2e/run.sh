@@ -53,7 +53,7 @@ if [[ $real_kvm == 1 ]]; then
 	shell=(sh)
 	command -v busybox >/dev/null 2>&1 && shell=(busybox sh)
 	CROSVM=$CROSVM_BIN E2E_KERNEL=$OUT/vmlinuz E2E_INITRD=$OUT/guest.cpio \
-		E2E_ELFKERNEL=$OUT/elfkernel E2E_WORK=$OUT/work E2E_CASES="${cases[*]}" \
+		E2E_ELFKERNEL=$OUT/elfkernel E2E_IMAGES=$OUT E2E_WORK=$OUT/work E2E_CASES="${cases[*]}" \
 		"${shell[@]}" "$E2E_SRC/cases.sh" 2>&1 | tee "$log" || rc=$?
 	say "timing: cases on the host $((SECONDS - t))s"
 else

@@ -8,6 +8,7 @@
 #   reboot    reboot -f
 #   panic     crash through sysrq (the case passes panic=-1)
 #   poweroff  poweroff -f
+#   blkbench  runs /bin/blkbench on /dev/vda (bench/block), then powers off
 #   root      mounts root= (read-only with "ro") and switch_root's to its
 #             /sbin/init, as a distribution's initramfs does
 #   (none)    interactive shell on the console (demo), poweroff on exit
@@ -59,6 +60,11 @@ info)
 	;;
 reboot)
 	reboot -f
+	;;
+blkbench)
+	/bin/blkbench /dev/vda 5
+	echo BLKBENCH-END
+	poweroff -f
 	;;
 root)
 	mkdir -p /newroot

@@ -252,8 +252,15 @@ if ! fresh vmmtime "$E2E_SRC/vmmtime.c"; then
 	gcc -O2 -Wall -Wextra -static -o "$OUT/vmmtime" "$E2E_SRC/vmmtime.c"
 fi
 
+# ---------------------------------------------------------------- blkbench
+if ! fresh blkbench "$E2E_SRC/blkbench.c"; then
+	log "building blkbench"
+	gcc -O2 -Wall -Wextra -static -pthread -o "$OUT/blkbench" "$E2E_SRC/blkbench.c"
+fi
+
 # ---------------------------------------------------------------- guest.cpio
-if ! fresh guest.cpio "$E2E_SRC/guest-init.sh" "$BUSYBOX" "$OUT/kernel-version" "$E2E_SRC/images.sh"; then
+if ! fresh guest.cpio "$E2E_SRC/guest-init.sh" "$BUSYBOX" "$OUT/kernel-version" "$E2E_SRC/images.sh" \
+	"$OUT/blkbench"; then
 	log "building guest.cpio"
 	stage=$OUT/guest.root
 	rm -rf "$stage"
@@ -261,6 +268,7 @@ if ! fresh guest.cpio "$E2E_SRC/guest-init.sh" "$BUSYBOX" "$OUT/kernel-version" 
 	add_base "$stage"
 	add_busybox "$stage"
 	install -m 755 "$E2E_SRC/guest-init.sh" "$stage/init"
+	install -m 755 "$OUT/blkbench" "$stage/bin/blkbench"
 	mkdir -p "$stage/lib/modules/e2e"
 	for m in "${guest_modules[@]}"; do
 		cp "$OUT/modules/$m.ko" "$stage/lib/modules/e2e/"
@@ -302,7 +310,7 @@ fi
 
 testhost_inputs=("$OUT/vmlinuz" "$OUT/guest.cpio" "$OUT/elfkernel" "$OUT/vmmtime"
 	"$OUT/root.ext4" "$OUT/root.sqfs" "$OUT/data.ext4"
-	"$E2E_SRC/testhost-init.sh" "$E2E_SRC/cases.sh" "$E2E_SRC/bench.sh" "$E2E_SRC/demo.sh"
+	"$E2E_SRC/testhost-init.sh" "$E2E_SRC/cases.sh" "$E2E_SRC/bench.sh" "$E2E_SRC/blkbench.sh" "$E2E_SRC/demo.sh"
 	"${crosvm_inputs[@]}")
 # A test host built with a crosvm must be rebuilt once crosvm is gone and
 # the other way round: remember which.
@@ -325,7 +333,7 @@ if ! fresh testhost.cpio "${testhost_inputs[@]}" ||
 	# debugfs reads back what a guest wrote into an ext4 image.
 	add_elf "$stage" "$(command -v debugfs)" /sbin/debugfs
 	install -m 755 "$OUT/vmmtime" "$stage/e2e/vmmtime"
-	for s in cases.sh bench.sh demo.sh; do
+	for s in cases.sh bench.sh blkbench.sh demo.sh; do
 		install -m 755 "$E2E_SRC/$s" "$stage/e2e/$s"
 	done
 	if [[ $have_crosvm == yes ]]; then

@@ -78,6 +78,7 @@ else
 	case "$mode" in
 	test) sh /e2e/cases.sh ;;
 	bench) sh /e2e/bench.sh ;;
+	blkbench) sh /e2e/blkbench.sh ;;
 	# The demo needs the console as its controlling terminal (crosvm only
 	# reads a terminal it is in the foreground of).
 	demo) setsid cttyhack sh /e2e/demo.sh ;;

@@ -6,6 +6,7 @@
 # usage: tests/e2e/testhost.sh [--log FILE] [--initrd FILE] [--timeout S] MODE [KERNEL-ARG]...
 #   MODE     test   run cases.sh (done marker E2E-DONE)
 #            bench  run bench.sh (done marker BENCH-DONE; use testhost-bench.cpio)
+#            blkbench  run blkbench.sh (done marker BENCH-DONE; testhost-bench.cpio)
 #            demo   interactive crosvm demo guest (serial on this terminal)
 #            shell  interactive busybox shell in the test host
 #   KERNEL-ARG  extra test host kernel words, e.g. e2e.cases=elf-kernel
@@ -59,7 +60,7 @@ extra=("$@")
 
 case "$mode" in
 test) done_marker=E2E-DONE ;;
-bench) done_marker=BENCH-DONE ;;
+bench | blkbench) done_marker=BENCH-DONE ;;
 demo | shell) done_marker= ;;
 *) say "unknown mode $mode"; usage ;;
 esac
@@ -72,7 +73,7 @@ fi
 
 if [[ -z $initrd ]]; then
 	initrd=$OUT/testhost.cpio
-	[[ $mode == bench ]] && initrd=$OUT/testhost-bench.cpio
+	[[ $mode == bench || $mode == blkbench ]] && initrd=$OUT/testhost-bench.cpio
 fi
 [[ -s $initrd ]] || { say "missing $initrd: run tests/e2e/images.sh first"; exit 1; }
 kernel=$OUT/vmlinuz

@@ -122,6 +122,17 @@ def main():
     put(t, "devices", bytes(rec))
     put(t, "poweroff", struct.pack("<I", 0) + out(4, 6, 1, struct.pack("<H", 0x3400)))
 
+    t = "fuzz_control"
+    def msg(mtype, payload=b""):
+        return struct.pack("<IHHII", 0x434D5643, 1, mtype, len(payload), 0) + payload
+    put(t, "stop", msg(1))
+    put(t, "suspend", msg(2))
+    put(t, "balloon", msg(4, struct.pack("<Q", 256 << 20)))
+    put(t, "balloon-stats", msg(5))
+    put(t, "disk-resize", msg(6, struct.pack("<IIQ", 1, 0, 1 << 30)))
+    put(t, "response-as-request", msg(0x100))
+    put(t, "bad-length", msg(4, b"\0" * 4))
+
 
 if __name__ == "__main__":
     main()

@@ -33,7 +33,14 @@ const char config_run_usage[] =
 	"                         punches holes), block_size=N (default 512), id=STR\n"
 	"                         (up to 20 bytes), o_direct=BOOL (default false)\n"
 	"      --no-rng           omit the virtio-rng entropy device\n"
+	"  -s, --socket PATH      control socket (crosvm stop|suspend|resume|balloon|\n"
+	"                         balloon_stats|disk resize talk to it); in a directory,\n"
+	"                         PATH/crosvm-PID.sock. Removed when the VM ends.\n"
+	"      --balloon, --no-balloon\n"
+	"                         with or without the virtio-balloon device (default: with)\n"
 	"      --log-level LEVEL  error, warn, info (default) or debug\n"
+	"      --syslog-tag TAG   also log to syslog under TAG (done anyway, as \"crosvm\",\n"
+	"                         when stderr is not a terminal)\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"Exit status: 0 when the guest powers off, reboots or panics (with panic=-1),\n"
@@ -52,6 +59,10 @@ enum opt_id {
 	OPT_RWROOT,
 	OPT_DISK,
 	OPT_RWDISK,
+	OPT_SOCKET,
+	OPT_BALLOON,
+	OPT_NO_BALLOON,
+	OPT_SYSLOG_TAG,
 	OPT_HELP
 };
 
@@ -63,12 +74,22 @@ struct opt {
 };
 
 static const struct opt opts[] = {
-	{OPT_INITRD, 'i', "initrd", true}, {OPT_PARAMS, 'p', "params", true},
-	{OPT_MEM, 'm', "mem", true},	   {OPT_CPUS, 'c', "cpus", true},
-	{OPT_SERIAL, 0, "serial", true},   {OPT_LOG_LEVEL, 0, "log-level", true},
-	{OPT_NO_RNG, 0, "no-rng", false},  {OPT_ROOT, 'r', "root", true},
-	{OPT_RWROOT, 0, "rwroot", true},   {OPT_DISK, 'd', "disk", true},
-	{OPT_RWDISK, 0, "rwdisk", true},   {OPT_HELP, 'h', "help", false},
+	{OPT_INITRD, 'i', "initrd", true},
+	{OPT_PARAMS, 'p', "params", true},
+	{OPT_MEM, 'm', "mem", true},
+	{OPT_CPUS, 'c', "cpus", true},
+	{OPT_SERIAL, 0, "serial", true},
+	{OPT_LOG_LEVEL, 0, "log-level", true},
+	{OPT_NO_RNG, 0, "no-rng", false},
+	{OPT_ROOT, 'r', "root", true},
+	{OPT_RWROOT, 0, "rwroot", true},
+	{OPT_DISK, 'd', "disk", true},
+	{OPT_RWDISK, 0, "rwdisk", true},
+	{OPT_SOCKET, 's', "socket", true},
+	{OPT_BALLOON, 0, "balloon", false},
+	{OPT_NO_BALLOON, 0, "no-balloon", false},
+	{OPT_SYSLOG_TAG, 0, "syslog-tag", true},
+	{OPT_HELP, 'h', "help", false},
 };
 
 static const struct opt *find_opt(const char *arg, const char **inline_value)
@@ -352,11 +373,35 @@ static int parse_value(const struct opt *o, const char *v, struct vm_config *cfg
 		return config_parse_disk(o->long_name, v, o->id == OPT_ROOT || o->id == OPT_DISK,
 					 o->id == OPT_ROOT || o->id == OPT_RWROOT, cfg, err,
 					 errlen);
+	case OPT_SOCKET:
+		if (!*v) {
+			snprintf(err, errlen, "--socket: the path is empty");
+			return -1;
+		}
+		cfg->socket_path = v;
+		return 0;
+	case OPT_SYSLOG_TAG:
+		if (!*v || strlen(v) > 64) {
+			snprintf(err, errlen, "--syslog-tag: must be 1 to 64 characters");
+			return -1;
+		}
+		cfg->syslog_tag = v;
+		return 0;
 	case OPT_NO_RNG:
+	case OPT_BALLOON:
+	case OPT_NO_BALLOON:
 	case OPT_HELP:
-		break;
+		break; /* switches: set_switch() */
 	}
 	return 0;
+}
+
+static void set_switch(const struct opt *o, struct vm_config *cfg)
+{
+	if (o->id == OPT_NO_RNG)
+		cfg->rng = false;
+	else if (o->id == OPT_BALLOON || o->id == OPT_NO_BALLOON)
+		cfg->balloon = o->id == OPT_BALLOON;
 }
 
 static int validate(struct vm_config *cfg, char *err, size_t errlen)
@@ -397,6 +442,7 @@ enum parse_result config_parse_run(int argc, char **argv, struct vm_config *cfg,
 	cfg->kvm_path = "/dev/kvm";
 	cfg->log_level = LOG_LVL_INFO;
 	cfg->rng = true;
+	cfg->balloon = true;
 
 	for (i = 1; i < argc; i++) {
 		const char *arg = argv[i], *v;
@@ -427,7 +473,7 @@ enum parse_result config_parse_run(int argc, char **argv, struct vm_config *cfg,
 				snprintf(err, errlen, "--%s: takes no value", o->long_name);
 				return PARSE_ERROR;
 			}
-			cfg->rng = false; /* OPT_NO_RNG, the only other switch */
+			set_switch(o, cfg);
 			continue;
 		}
 		if (!v) {

@@ -51,7 +51,10 @@ struct vm_config {
 	struct serial_config serial[SERIAL_PORTS];
 	struct disk_config disks[MAX_DISKS]; /* in /dev/vdX order; a root disk is first */
 	unsigned nr_disks;
-	bool rng; /* virtio-rng (on by default, as in crosvm) */
+	bool rng;		 /* virtio-rng (on by default, as in crosvm) */
+	bool balloon;		 /* virtio-balloon (on by default, as in crosvm) */
+	const char *socket_path; /* -s: control socket, NULL for none */
+	const char *syslog_tag;	 /* --syslog-tag, NULL for the default */
 	const char *kvm_path;
 	enum log_level log_level;
 };

@@ -93,4 +93,16 @@ int virtio_host_start(struct virtio_host *h)
 void virtio_host_stop(struct virtio_host *h)
 {
 	virtio_worker_stop(&h->worker);
+	/* The device lets its work in flight land and flushes what it must (a disk's writes). */
+	virtio_device_destroy(&h->dev);
+}
+
+void virtio_host_pause(struct virtio_host *h)
+{
+	virtio_worker_pause(&h->worker);
+}
+
+void virtio_host_resume(struct virtio_host *h)
+{
+	virtio_worker_resume(&h->worker);
 }

@@ -26,6 +26,10 @@ struct virtio_host {
 int virtio_host_init(struct virtio_host *h, struct kvm *kvm, struct pci_root *root, unsigned slot,
 		     uint64_t bar0);
 int virtio_host_start(struct virtio_host *h);
+/* Stops the device's thread and destroys the device (flushing writable disks). */
 void virtio_host_stop(struct virtio_host *h);
+/* Suspend/resume of the device's queue processing (crosvm suspend/resume). */
+void virtio_host_pause(struct virtio_host *h);
+void virtio_host_resume(struct virtio_host *h);
 
 #endif

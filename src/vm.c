@@ -376,6 +376,7 @@ static int setup_virtio(struct vm *vm, const struct blk_disk *disks)
 			     strerror(-r));
 		if (add_virtio(vm, &blk[i]))
 			return EXIT_RUNTIME;
+		vm->disk[i] = &blk[i];
 	}
 
 	if (vm->cfg->rng) {
@@ -465,11 +466,13 @@ static const char *signame(int sig)
 /* Waits for a stop request (guest, device or signal); returns it. */
 static enum vm_exit_reason wait_for_exit(struct vm *vm, int sfd)
 {
-	struct pollfd p[2] = {{.fd = vm->exit_evt, .events = POLLIN},
-			      {.fd = sfd, .events = POLLIN}};
+	struct pollfd p[3] = {{.fd = vm->exit_evt, .events = POLLIN},
+			      {.fd = sfd, .events = POLLIN},
+			      {.fd = vm->ctl.fd, .events = POLLIN}};
+	const struct ctl_handler ctl = {.opaque = vm, .handle = vm_control};
 
 	for (;;) {
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
@@ -485,6 +488,8 @@ static enum vm_exit_reason wait_for_exit(struct vm *vm, int sfd)
 				vm_request_exit(vm, VM_EXIT_SIGNAL);
 			}
 		}
+		if (p[2].revents & POLLIN)
+			ctl_server_serve(&vm->ctl, &ctl);
 		if (atomic_load(&vm->exit_reason) != VM_EXIT_NONE)
 			break;
 	}
@@ -494,6 +499,10 @@ static enum vm_exit_reason wait_for_exit(struct vm *vm, int sfd)
 static void stop_vcpus(struct vm *vm)
 {
 	atomic_store(&vm->stopping, true);
+	/* Parked (suspended) vCPUs wake up, see stopping and leave. */
+	pthread_mutex_lock(&vm->pause_lock);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
@@ -515,6 +524,7 @@ static int exit_status(enum vm_exit_reason reason)
 		log_info("guest reset (reboot), VM stopped");
 		return EXIT_OK;
 	case VM_EXIT_SIGNAL:
+	case VM_EXIT_STOP:
 		log_info("VM stopped");
 		return EXIT_OK;
 	case VM_EXIT_TRIPLE_FAULT:
@@ -570,10 +580,14 @@ int vm_run(const struct vm_config *cfg)
 
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
+	vm->ctl.fd = -1;
 	vm->exit_evt = vm->rx_space_evt = -1;
 	vm->kvm.fd = vm->kvm.vm_fd = -1;
 	atomic_init(&vm->exit_reason, VM_EXIT_NONE);
 	atomic_init(&vm->stopping, false);
+	atomic_init(&vm->paused, false);
+	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
 
 	/* Stop signals are read from a signalfd by this thread; every thread blocks them. */
 	sigemptyset(&stop_sigs);
@@ -590,9 +604,18 @@ int vm_run(const struct vm_config *cfg)
 		return EXIT_RUNTIME;
 	}
 
+	if (cfg->socket_path) {
+		char err[256];
+
+		if (ctl_server_open(&vm->ctl, cfg->socket_path, err, sizeof(err)))
+			FAIL(EXIT_BAD_INPUT, "%s", err);
+		log_info("control socket: %s", vm->ctl.path);
+	}
 	status = vm_build(vm, &entry);
-	if (status)
+	if (status) {
+		ctl_server_close(&vm->ctl);
 		return status;
+	}
 	log_debug("VM built: %u vCPUs, %llu MiB, entry %#llx", vm->nr_vcpus,
 		  (unsigned long long)cfg->mem_mib, (unsigned long long)entry);
 
@@ -628,6 +651,7 @@ int vm_run(const struct vm_config *cfg)
 	stop_vcpus(vm);
 	for (unsigned i = 0; i < vm->nr_virtio; i++)
 		virtio_host_stop(vm->virtio[i]);
+	ctl_server_close(&vm->ctl);
 	term_restore();
 	return status;
 }

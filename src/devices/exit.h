@@ -8,6 +8,7 @@ enum vm_exit_reason {
 	VM_EXIT_POWEROFF,
 	VM_EXIT_RESET,
 	VM_EXIT_SIGNAL,
+	VM_EXIT_STOP, /* crosvm stop on the control socket */
 	VM_EXIT_TRIPLE_FAULT,
 	VM_EXIT_INTERNAL_ERROR,
 	VM_EXIT_FAILURE,

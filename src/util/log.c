@@ -3,20 +3,33 @@
 #include "util/log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 static enum log_level max_level = LOG_LVL_INFO;
+static bool to_syslog;
 
 void log_set_level(enum log_level level)
 {
 	max_level = level;
 }
 
+void log_init_syslog(const char *tag)
+{
+	if (!tag && isatty(STDERR_FILENO))
+		return;
+	/* syslog keeps the pointer: the tag must outlive the process's logging (argv does). */
+	openlog(tag ? tag : "crosvm", LOG_PID, LOG_DAEMON);
+	to_syslog = true;
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	static const char *const names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
+	static const int prios[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
 	char line[1024];
 	va_list ap;
 	int n;
@@ -27,6 +40,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - (size_t)n - 2, fmt, ap);
 	va_end(ap);
+	if (to_syslog)
+		syslog(prios[level], "%s", line + n);
 	/*
 	 * One write per line so lines from several threads never interleave;
 	 * "\r\n" because the terminal may be in raw mode.

@@ -5,6 +5,11 @@
 enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 void log_set_level(enum log_level level);
+/*
+ * Also sends every line to syslog under tag (default "crosvm"), when a tag is
+ * given or stderr is not a terminal (a VM run by a service manager).
+ */
+void log_init_syslog(const char *tag);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_err(...)   log_msg(LOG_LVL_ERROR, __VA_ARGS__)

@@ -478,5 +478,110 @@ if want root-squashfs; then
 	fi
 fi
 
+# ---------------------------------------------------------------- boot F: control socket
+# crosvm run -s SOCK; the subcommands from this shell while the guest runs.
+CTL_CASES="ctl-missing ctl-suspend ctl-resize ctl-stop ctl-dead"
+# shellcheck disable=SC2086 # a list of names
+if want $CTL_CASES; then
+	d=$WORK/ctl
+	mkdir -p "$d"
+	mkfifo "$d/in"
+	exec 3<>"$d/in"
+	dd if=/dev/zero of="$d/a.img" bs=1M count=4 2>/dev/null
+	sock=$d/vm.sock
+	timeout -k 5 "$BOOT_TIMEOUT" "$CROSVM" run -s "$sock" -p "quiet e2e=info" --rwdisk "$d/a.img" \
+		-i "$INITRD" "$KERNEL" <"$d/in" >"$d/out" 2>"$d/err" 3>&- &
+	pid=$!
+	wait_for "$d/out" GUEST-READY "$BOOT_TIMEOUT" "$pid"
+	ready=$?
+	why="the guest did not get ready (status $ready)"
+
+	# Every subcommand against a socket nobody listens on: its own error, non-zero.
+	bad_ok=1
+	for c in "stop" "suspend" "resume" "balloon 1M" "balloon_stats" "disk resize 0 8M"; do
+		# shellcheck disable=SC2086 # the subcommand's words
+		if "$CROSVM" $c "$d/nobody.sock" >"$d/missing.out" 2>&1; then
+			bad_ok=0
+			echo "    (ctl-missing: 'crosvm $c' succeeded without a VM)"
+		elif ! grep -q "no VM at" "$d/missing.out"; then
+			bad_ok=0
+			echo "    (ctl-missing: 'crosvm $c': $(head -n 1 "$d/missing.out"))"
+		fi
+	done
+	if [ "$bad_ok" = 1 ]; then pass ctl-missing; else fail ctl-missing "see above"; fi
+
+	if [ "$ready" = 0 ]; then
+		# A counter on the console: frozen while suspended, going on after resume.
+		printf '%s\n' 'sh -c '"'"'i=0; while [ ! -e /tmp/stop-ticks ]; do i=$((i+1)); echo TICK=$i; sleep 0.3; done'"'"' &' >&3
+		wait_for "$d/out" TICK=3 30 "$pid"
+		last_tick() { tr -d '\r' <"$d/out" | sed -n 's/^TICK=//p' | tail -n 1; }
+		"$CROSVM" suspend "$sock" >"$d/suspend.out" 2>&1
+		s_rc=$?
+		sleep 1
+		t_a=$(last_tick)
+		sleep 3
+		t_b=$(last_tick)
+		"$CROSVM" resume "$sock" >"$d/resume.out" 2>&1
+		r_rc=$?
+		sleep 3
+		t_c=$(last_tick)
+		printf '%s\n' 'touch /tmp/stop-ticks' >&3
+		if [ "$s_rc" = 0 ] && [ "$r_rc" = 0 ] && [ -n "$t_a" ] && [ "$t_a" = "$t_b" ] &&
+			[ -n "$t_c" ] && [ "$t_c" -gt "$t_b" ]; then
+			pass ctl-suspend
+			echo "    (ctl-suspend: counter $t_a while suspended for 3 s, $t_c 3 s after resume)"
+		else
+			fail ctl-suspend "suspend rc=$s_rc resume rc=$r_rc; counter $t_a then $t_b (suspended), $t_c (resumed)" "$d/suspend.out" "$d/resume.out" "$d/err"
+		fi
+
+		# Grow the disk: the guest sees the new size (config-change interrupt).
+		"$CROSVM" disk resize 0 8M "$sock" >"$d/resize.out" 2>&1
+		z_rc=$?
+		sleep 1
+		printf '%s\n' 'echo VDA_SIZE=$(cat /sys/block/vda/size)' >&3
+		wait_for "$d/out" VDA_SIZE= 30 "$pid"
+		vsz=$(value "$d/out" VDA_SIZE)
+		hsz=$(wc -c <"$d/a.img" | tr -d ' ')
+		if [ "$z_rc" = 0 ] && [ "$vsz" = 16384 ] && [ "$hsz" = 8388608 ]; then
+			pass ctl-resize
+		else
+			fail ctl-resize "rc=$z_rc, guest /sys/block/vda/size=$vsz (want 16384), image $hsz bytes" "$d/resize.out" "$d/err"
+		fi
+
+		# Stop right after a synced write: status 0 within a second, the write on the image.
+		printf '%s\n' 'printf CROSVM-STOP-OK | dd of=/dev/vda bs=512 seek=100 conv=sync,fsync 2>/dev/null; echo STOP_WRITE_RC=$?' >&3
+		wait_for "$d/out" STOP_WRITE_RC= 30 "$pid"
+		t0=$(elapsed)
+		"$CROSVM" stop "$sock" >"$d/stop.out" 2>&1
+		st_rc=$?
+		wait "$pid"
+		st=$?
+		t1=$(elapsed)
+		took=$(since "$t0" "$t1")
+		got=$(dd if="$d/a.img" bs=512 skip=100 count=1 2>/dev/null | head -c 13)
+		if [ "$st_rc" = 0 ] && [ "$st" = 0 ] && [ "$got" = CROSVM-STOP-OK ] &&
+			awk -v t="$took" 'BEGIN { exit !(t < 1.0) }' && [ ! -e "$sock" ]; then
+			pass ctl-stop
+			echo "    (ctl-stop: crosvm exited ${took}s after 'crosvm stop')"
+		else
+			fail ctl-stop "stop rc=$st_rc, crosvm status $(status_text "$st") after ${took}s, image sector 100 '$got', socket left: $([ -e "$sock" ] && echo yes || echo no)" "$d/stop.out" "$d/err"
+		fi
+	else
+		kill "$pid" 2>/dev/null
+		wait "$pid"
+		for c in ctl-suspend ctl-resize ctl-stop; do fail "$c" "not tried: $why" "$d/out" "$d/err"; done
+	fi
+	exec 3>&-
+
+	# The VM is gone: its subcommands fail with their error.
+	if "$CROSVM" stop "$sock" >"$d/dead.out" 2>&1; then
+		fail ctl-dead "crosvm stop succeeded against a VM that has exited"
+	elif grep -q "no VM at" "$d/dead.out"; then
+		pass ctl-dead
+	else
+		fail ctl-dead "unexpected error: $(head -n 1 "$d/dead.out")"
+	fi
+fi
+
 echo "cases: $npass pass, $nfail fail; done at $(elapsed)s"
 echo "E2E-DONE"

@@ -8,6 +8,7 @@
 #include "devices/virtio/blk.h"
 
 #include "devices/block/aio.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include <linux/virtio_ring.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SECTOR		512ull
@@ -331,9 +333,39 @@ static void blk_destroy(struct virtio_device *d)
 	struct blk *b = d->priv;
 
 	aio_destroy(b->aio);
+	/* An orderly stop leaves every completed write on stable storage. */
+	if (b->disk.fd >= 0 && !b->disk.read_only && fdatasync(b->disk.fd))
+		log_warn("virtio-blk: flushing the disk on stop: %s", strerror(errno));
 	if (b->disk.fd >= 0)
 		close(b->disk.fd);
 	free(b);
+}
+
+int virtio_blk_resize(struct virtio_device *d, uint64_t new_size)
+{
+	struct blk *b = d->priv;
+	struct stat st;
+	int r = 0;
+
+	if (new_size % SECTOR)
+		return -EINVAL;
+	pthread_mutex_lock(&d->lock);
+	if (b->disk.read_only)
+		r = -EROFS;
+	else if (new_size < b->disk.size)
+		r = -ERANGE; /* shrinking would cut off what the guest wrote */
+	else if (fstat(b->disk.fd, &st) || !S_ISREG(st.st_mode))
+		r = -ENOTSUP; /* a block device's size is not ours to change */
+	else if (ftruncate(b->disk.fd, (off_t)new_size))
+		r = -errno;
+	if (r == 0 && new_size != b->disk.size) {
+		b->disk.size = new_size;
+		b->cfg.capacity = new_size / SECTOR;
+		if (d->config_changed)
+			d->config_changed(d);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return r;
 }
 
 /* A read-only disk offers RO instead of the features that write. */

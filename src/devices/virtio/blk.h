@@ -23,4 +23,12 @@ struct blk_disk {
 int virtio_blk_init(struct virtio_device *d, const struct guest_memory *mem,
 		    const struct blk_disk *disk);
 
+/*
+ * Grows a writable disk's image file to new_size bytes (a multiple of 512) and
+ * tells the driver with a config-change interrupt. Any thread. Returns 0, or
+ * -EROFS (read-only), -ERANGE (smaller than now), -EINVAL, -ENOTSUP (not a
+ * regular file) or the ftruncate error.
+ */
+int virtio_blk_resize(struct virtio_device *d, uint64_t new_size);
+
 #endif

@@ -13,7 +13,8 @@ int virtio_worker_init(struct virtio_worker *w, struct virtio_device *dev)
 	memset(w, 0, sizeof(*w));
 	w->dev = dev;
 	w->stop_evt = eventfd(0, EFD_CLOEXEC);
-	if (w->stop_evt < 0)
+	w->wake_evt = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->stop_evt < 0 || w->wake_evt < 0)
 		return -errno;
 	for (unsigned q = 0; q < dev->ops->nr_queues; q++) {
 		w->kick[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -28,33 +29,43 @@ static void *worker_thread(void *arg)
 	struct virtio_worker *w = arg;
 	struct virtio_device *d = w->dev;
 	unsigned nq = d->ops->nr_queues;
-	struct pollfd p[VIRTIO_MAX_QUEUES + 2];
+	struct pollfd p[VIRTIO_MAX_QUEUES + 3];
 	int aux = d->ops->poll_fd ? d->ops->poll_fd(d) : -1;
 
 	for (unsigned q = 0; q < nq; q++)
 		p[q] = (struct pollfd){.fd = w->kick[q], .events = POLLIN};
 	p[nq] = (struct pollfd){.fd = w->stop_evt, .events = POLLIN};
-	/* A negative fd is ignored by poll(): devices without async work cost nothing. */
-	p[nq + 1] = (struct pollfd){.fd = aux, .events = POLLIN};
+	p[nq + 2] = (struct pollfd){.fd = w->wake_evt, .events = POLLIN};
 	for (;;) {
-		if (poll(p, nq + 2, -1) < 0) {
+		uint64_t cnt;
+
+		/*
+		 * A negative fd is ignored by poll(): devices without async work
+		 * cost nothing, and a paused device's completions wait.
+		 */
+		pthread_mutex_lock(&d->lock);
+		p[nq + 1] = (struct pollfd){.fd = w->paused ? -1 : aux, .events = POLLIN};
+		pthread_mutex_unlock(&d->lock);
+		if (poll(p, nq + 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		if (p[nq].revents)
 			break;
+		if (p[nq + 2].revents & POLLIN && read(w->wake_evt, &cnt, sizeof(cnt)) < 0)
+			continue;
 		for (unsigned q = 0; q < nq; q++) {
-			uint64_t cnt;
-
 			if (!(p[q].revents & POLLIN) || read(w->kick[q], &cnt, sizeof(cnt)) < 0)
 				continue;
 			pthread_mutex_lock(&d->lock);
-			if (d->driver_ok && d->queues[q].ready)
+			if (w->paused)
+				w->pending[q] = true;
+			else if (d->driver_ok && d->queues[q].ready)
 				d->ops->queue_notify(d, q);
 			pthread_mutex_unlock(&d->lock);
 		}
-		if (p[nq + 1].revents & POLLIN) {
+		if (p[nq + 1].fd >= 0 && p[nq + 1].revents & POLLIN) {
 			pthread_mutex_lock(&d->lock);
 			d->ops->poll_ready(d);
 			pthread_mutex_unlock(&d->lock);
@@ -82,4 +93,33 @@ void virtio_worker_stop(struct virtio_worker *w)
 	if (write(w->stop_evt, &one, sizeof(one)) == sizeof(one))
 		pthread_join(w->thread, NULL);
 	w->running = false;
+}
+
+void virtio_worker_pause(struct virtio_worker *w)
+{
+	struct virtio_device *d = w->dev;
+
+	pthread_mutex_lock(&d->lock);
+	if (d->ops->quiesce)
+		d->ops->quiesce(d);
+	w->paused = true;
+	pthread_mutex_unlock(&d->lock);
+}
+
+void virtio_worker_resume(struct virtio_worker *w)
+{
+	struct virtio_device *d = w->dev;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&d->lock);
+	w->paused = false;
+	for (unsigned q = 0; q < d->ops->nr_queues; q++) {
+		if (w->pending[q] && d->driver_ok && d->queues[q].ready)
+			d->ops->queue_notify(d, q);
+		w->pending[q] = false;
+	}
+	pthread_mutex_unlock(&d->lock);
+	/* The thread may sleep without the completion fd in its set: wake it. */
+	if (write(w->wake_evt, &one, sizeof(one)) < 0)
+		return;
 }

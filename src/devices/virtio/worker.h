@@ -15,13 +15,21 @@ struct virtio_worker {
 	struct virtio_device *dev;
 	int kick[VIRTIO_MAX_QUEUES];
 	int stop_evt;
+	int wake_evt; /* re-reads the paused state */
 	pthread_t thread;
 	bool running;
+	/* Under the device lock: while paused, kicks are remembered, not served. */
+	bool paused;
+	bool pending[VIRTIO_MAX_QUEUES];
 };
 
 /* Creates the kick eventfds; returns 0 or -errno. */
 int virtio_worker_init(struct virtio_worker *w, struct virtio_device *dev);
 int virtio_worker_start(struct virtio_worker *w);
 void virtio_worker_stop(struct virtio_worker *w);
+/* Completes the device's work in flight, then serves no queue until resumed. */
+void virtio_worker_pause(struct virtio_worker *w);
+/* Serves what was kicked while paused, and goes on. */
+void virtio_worker_resume(struct virtio_worker *w);
 
 #endif

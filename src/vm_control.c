@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* What the VM does for each control-socket request (crosvm stop, suspend, ...). */
+#include <errno.h>
+#include <string.h>
+
+#include "devices/virtio/blk.h"
+#include "util/log.h"
+#include "vm.h"
+
+static void suspend(struct vm *vm, struct ctl_msg *resp)
+{
+	int r;
+
+	if (vm->suspended)
+		return; /* already: nothing to do, and not an error */
+	/* vCPUs first, so no new kicks arrive while the devices settle. */
+	r = vcpus_pause(vm);
+	if (r) {
+		vcpus_resume(vm);
+		ctl_error(resp, -r, "the vCPUs did not stop: %s", strerror(-r));
+		return;
+	}
+	for (unsigned i = 0; i < vm->nr_virtio; i++)
+		virtio_host_pause(vm->virtio[i]);
+	vm->suspended = true;
+	log_info("VM suspended");
+}
+
+static void resume(struct vm *vm)
+{
+	if (!vm->suspended)
+		return;
+	for (unsigned i = 0; i < vm->nr_virtio; i++)
+		virtio_host_resume(vm->virtio[i]);
+	vcpus_resume(vm);
+	vm->suspended = false;
+	log_info("VM resumed");
+}
+
+static void disk_resize(struct vm *vm, uint32_t index, uint64_t size, struct ctl_msg *resp)
+{
+	int r;
+
+	if (index >= vm->cfg->nr_disks) {
+		ctl_error(resp, ENODEV, "no disk %u (this VM has %u)", index, vm->cfg->nr_disks);
+		return;
+	}
+	r = virtio_blk_resize(&vm->disk[index]->dev, size);
+	switch (r) {
+	case 0:
+		log_info("disk %u resized to %llu bytes", index, (unsigned long long)size);
+		return;
+	case -EROFS:
+		ctl_error(resp, EROFS, "disk %u is read-only", index);
+		return;
+	case -ERANGE:
+		ctl_error(resp, ERANGE, "disk %u: %llu bytes is smaller than it is (only growing)",
+			  index, (unsigned long long)size);
+		return;
+	case -EINVAL:
+		ctl_error(resp, EINVAL, "disk %u: %llu is not a multiple of 512 bytes", index,
+			  (unsigned long long)size);
+		return;
+	default:
+		ctl_error(resp, -r, "disk %u: %s", index, strerror(-r));
+		return;
+	}
+}
+
+void vm_control(void *opaque, const struct ctl_msg *req, struct ctl_msg *resp)
+{
+	struct vm *vm = opaque;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->type = CTL_RESP_OK;
+	switch (req->type) {
+	case CTL_REQ_STOP:
+		log_info("stop requested on the control socket");
+		vm_request_exit(vm, VM_EXIT_STOP);
+		break;
+	case CTL_REQ_SUSPEND:
+		suspend(vm, resp);
+		break;
+	case CTL_REQ_RESUME:
+		resume(vm);
+		break;
+	case CTL_REQ_DISK_RESIZE:
+		disk_resize(vm, req->u.resize.index, req->u.resize.size, resp);
+		break;
+	case CTL_REQ_BALLOON_SET:
+	case CTL_REQ_BALLOON_STATS:
+		ctl_error(resp, ENODEV, "this VM has no balloon device");
+		break;
+	default:
+		ctl_error(resp, EINVAL, "unknown request %u", req->type);
+		break;
+	}
+}

@@ -98,6 +98,17 @@ wait_for() {
 	done
 }
 
+# wait_value FILE KEY SECONDS PID: like wait_for, for a line starting with
+# KEY= (the console echoes the command typed, which contains KEY= too).
+wait_value() {
+	deadline=$(($(date +%s) + $3))
+	while [ -z "$(value "$1" "$2")" ]; do
+		kill -0 "$4" 2>/dev/null || return 2
+		[ "$(date +%s)" -ge "$deadline" ] && return 1
+		sleep 0.2
+	done
+}
+
 # status_text STATUS: describe a crosvm exit status.
 status_text() {
 	case "$1" in
@@ -268,7 +279,8 @@ if want $INFO_CASES; then
 	b_sum=$(md5sum <"$d/b.img")
 	b_head=$(head -c 512 "$d/b.img" | md5sum | cut -c1-32)
 	t0=$(elapsed)
-	timeout -k 5 "$BOOT_TIMEOUT" "$CROSVM" run -c 2 -m 1024 -p "quiet e2e=info" \
+	# Longer than one boot: after booting, the guest answers several requests.
+	timeout -k 5 $((BOOT_TIMEOUT + 90)) "$CROSVM" run -c 2 -m 1024 -p "quiet e2e=info e2e.hwrng=1" \
 		--rwdisk "$d/a.img" -d "$d/b.img" -d "$d/c.img" --rwdisk "$d/d.img,id=disk-d" \
 		-i "$INITRD" "$KERNEL" <"$d/in" >"$d/out" 2>"$d/err" 3>&- &
 	pid=$!
@@ -277,6 +289,7 @@ if want $INFO_CASES; then
 	host_epoch=$(date +%s)
 	t1=$(elapsed)
 	if [ "$ready" = 0 ]; then
+		echo "cases: info boot: guest up at $(elapsed)s" # progress for the stall watchdog
 		wait_for "$d/out" GUEST-READY 60 "$pid"
 		# shellcheck disable=SC2016 # the guest shell expands it
 		printf '%s\n' 'echo STDIN-$((6*7))' >&3
@@ -286,18 +299,20 @@ if want $INFO_CASES; then
 		printf '%s\n' 'echo VDB_HEAD=$(dd if=/dev/vdb bs=512 count=1 2>/dev/null | md5sum | cut -c1-32)' >&3
 		printf '%s\n' 'printf CROSVM-BLK-OK | dd of=/dev/vda bs=512 seek=8 conv=sync,fsync 2>/dev/null; echo VDA_WRITE_RC=$?' >&3
 		printf '%s\n' 'dd if=/dev/zero of=/dev/vdb bs=512 count=1 conv=fsync 2>/dev/null; echo VDB_WRITE_RC=$?' >&3
-		wait_for "$d/out" VDB_WRITE_RC= 30 "$pid"
+		wait_value "$d/out" VDB_WRITE_RC 30 "$pid"
+		# The guest reads 1 MiB from /dev/hwrng in the background since boot.
+		wait_for "$d/out" HWRNG_BYTES= 60 "$pid"
 		t2=$(elapsed)
 		printf '%s\n' exit-test >&3
 		wait "$pid"
-		st=$(timed_out "$t0" "$BOOT_TIMEOUT" $?)
+		st=$(timed_out "$t0" $((BOOT_TIMEOUT + 90)) $?)
 		t3=$(elapsed)
 		echo "    (info: guest printed GUEST_EPOCH $(since "$t0" "$t1")s after launch," \
 			"answered on stdin $(since "$t1" "$t2")s later, crosvm exited $(since "$t2" "$t3")s after exit-test)"
 	else
 		kill "$pid" 2>/dev/null
 		wait "$pid"
-		st=$(timed_out "$t0" "$BOOT_TIMEOUT" $?)
+		st=$(timed_out "$t0" $((BOOT_TIMEOUT + 90)) $?)
 		stdin_ok=1
 	fi
 	exec 3>&-
@@ -489,7 +504,7 @@ if want $CTL_CASES; then
 	exec 3<>"$d/in"
 	dd if=/dev/zero of="$d/a.img" bs=1M count=4 2>/dev/null
 	sock=$d/vm.sock
-	timeout -k 5 "$BOOT_TIMEOUT" "$CROSVM" run -s "$sock" -p "quiet e2e=info" --rwdisk "$d/a.img" \
+	timeout -k 5 $((BOOT_TIMEOUT + 60)) "$CROSVM" run -s "$sock" -p "quiet e2e=info" --rwdisk "$d/a.img" \
 		-i "$INITRD" "$KERNEL" <"$d/in" >"$d/out" 2>"$d/err" 3>&- &
 	pid=$!
 	wait_for "$d/out" GUEST-READY "$BOOT_TIMEOUT" "$pid"
@@ -511,6 +526,7 @@ if want $CTL_CASES; then
 	if [ "$bad_ok" = 1 ]; then pass ctl-missing; else fail ctl-missing "see above"; fi
 
 	if [ "$ready" = 0 ]; then
+		echo "cases: control boot: guest up at $(elapsed)s" # progress for the stall watchdog
 		# A counter on the console: frozen while suspended, going on after resume.
 		printf '%s\n' 'sh -c '"'"'i=0; while [ ! -e /tmp/stop-ticks ]; do i=$((i+1)); echo TICK=$i; sleep 0.3; done'"'"' &' >&3
 		wait_for "$d/out" TICK=3 30 "$pid"
@@ -539,18 +555,18 @@ if want $CTL_CASES; then
 		z_rc=$?
 		sleep 1
 		printf '%s\n' 'echo VDA_SIZE=$(cat /sys/block/vda/size)' >&3
-		wait_for "$d/out" VDA_SIZE= 30 "$pid"
+		wait_value "$d/out" VDA_SIZE 30 "$pid"
 		vsz=$(value "$d/out" VDA_SIZE)
 		hsz=$(wc -c <"$d/a.img" | tr -d ' ')
 		if [ "$z_rc" = 0 ] && [ "$vsz" = 16384 ] && [ "$hsz" = 8388608 ]; then
 			pass ctl-resize
 		else
-			fail ctl-resize "rc=$z_rc, guest /sys/block/vda/size=$vsz (want 16384), image $hsz bytes" "$d/resize.out" "$d/err"
+			fail ctl-resize "rc=$z_rc, guest /sys/block/vda/size=$vsz (want 16384), image $hsz bytes" "$d/resize.out" "$d/err" "$d/out"
 		fi
 
 		# Stop right after a synced write: status 0 within a second, the write on the image.
 		printf '%s\n' 'printf CROSVM-STOP-OK | dd of=/dev/vda bs=512 seek=100 conv=sync,fsync 2>/dev/null; echo STOP_WRITE_RC=$?' >&3
-		wait_for "$d/out" STOP_WRITE_RC= 30 "$pid"
+		wait_value "$d/out" STOP_WRITE_RC 30 "$pid"
 		t0=$(elapsed)
 		"$CROSVM" stop "$sock" >"$d/stop.out" 2>&1
 		st_rc=$?
@@ -558,8 +574,9 @@ if want $CTL_CASES; then
 		st=$?
 		t1=$(elapsed)
 		took=$(since "$t0" "$t1")
-		got=$(dd if="$d/a.img" bs=512 skip=100 count=1 2>/dev/null | head -c 13)
-		if [ "$st_rc" = 0 ] && [ "$st" = 0 ] && [ "$got" = CROSVM-STOP-OK ] &&
+		got=$(dd if="$d/a.img" bs=512 skip=100 count=1 2>/dev/null | head -c 14)
+		if [ "$(value "$d/out" STOP_WRITE_RC)" = 0 ] && [ "$st_rc" = 0 ] && [ "$st" = 0 ] &&
+			[ "$got" = CROSVM-STOP-OK ] &&
 			awk -v t="$took" 'BEGIN { exit !(t < 1.0) }' && [ ! -e "$sock" ]; then
 			pass ctl-stop
 			echo "    (ctl-stop: crosvm exited ${took}s after 'crosvm stop')"

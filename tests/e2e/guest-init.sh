@@ -28,12 +28,14 @@ while read -r m; do
 done </lib/modules/e2e/order
 
 what=
+hwrng=
 root=
 root_mode=ro
 read -r cmdline </proc/cmdline
 for word in $cmdline; do
 	case "$word" in
 	e2e=*) what=${word#e2e=} ;;
+	e2e.hwrng=1) hwrng=1 ;;
 	root=*) root=${word#root=} ;;
 	ro | rw) root_mode=$word ;;
 	esac
@@ -46,7 +48,11 @@ info)
 	echo "MEMTOTAL_KB=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
 	echo "GUEST_EPOCH=$(date +%s)"
 	echo "HWRNG_CURRENT=$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
-	echo "HWRNG_BYTES=$(dd if=/dev/hwrng bs=4096 count=256 2>/dev/null | wc -c)"
+	# 1 MiB from virtio-rng takes thousands of round trips (the driver asks for
+	# 64 bytes at a time): in the background, so the console stays responsive.
+	if [ "$hwrng" = 1 ]; then
+		(echo "HWRNG_BYTES=$(dd if=/dev/hwrng bs=4096 count=256 2>/dev/null | wc -c)") &
+	fi
 	for b in /sys/block/vd*; do
 		[ -e "$b" ] && echo "DISK $(basename "$b") $(cat "$b/size") $(cat "$b/ro")"
 	done
@@ -67,6 +73,9 @@ blkbench)
 	poweroff -f
 	;;
 root)
+	while read -r m; do
+		insmod "/lib/modules/e2e/$m.ko" 2>/dev/null
+	done </lib/modules/e2e/order-root
 	mkdir -p /newroot
 	if mount -o "$root_mode" "$root" /newroot; then
 		umount /proc /sys 2>/dev/null

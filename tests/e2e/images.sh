@@ -98,13 +98,14 @@ apt_download() {
 kvm_modules=(irqbypass ccp kvm kvm-amd)
 # Guest drivers for our virtio-pci devices, in load order.
 guest_modules=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
-	virtio-rng virtio_blk
-	crc16 mbcache crc32c_generic jbd2 ext4 squashfs) # root file systems
+	virtio-rng virtio_blk)
+# File systems for the root-image cases, loaded by the guest only for e2e=root.
+root_modules=(crc16 mbcache crc32c_generic jbd2 ext4 squashfs)
 
 kernel_cached() {
 	[[ -s $OUT/vmlinuz && -s $OUT/kernel-version ]] || return 1
 	local m
-	for m in "${kvm_modules[@]}" "${guest_modules[@]}"; do
+	for m in "${kvm_modules[@]}" "${guest_modules[@]}" "${root_modules[@]}"; do
 		[[ -s $OUT/modules/$m.ko ]] || return 1
 	done
 }
@@ -127,7 +128,7 @@ fetch_kernel() {
 	cp "$(ls "$tree"/boot/vmlinuz-*)" "$OUT/vmlinuz.tmp"
 	rm -rf "$OUT/modules"
 	mkdir -p "$OUT/modules"
-	for m in "${kvm_modules[@]}" "${guest_modules[@]}"; do
+	for m in "${kvm_modules[@]}" "${guest_modules[@]}" "${root_modules[@]}"; do
 		src=$(find "$tree" -path '*/modules/*' \( -name "$m.ko" -o -name "$m.ko.*" \) -print -quit)
 		[[ -n $src ]] || die "module $m not found in $dep"
 		case "$src" in
@@ -270,10 +271,11 @@ if ! fresh guest.cpio "$E2E_SRC/guest-init.sh" "$BUSYBOX" "$OUT/kernel-version" 
 	install -m 755 "$E2E_SRC/guest-init.sh" "$stage/init"
 	install -m 755 "$OUT/blkbench" "$stage/bin/blkbench"
 	mkdir -p "$stage/lib/modules/e2e"
-	for m in "${guest_modules[@]}"; do
+	for m in "${guest_modules[@]}" "${root_modules[@]}"; do
 		cp "$OUT/modules/$m.ko" "$stage/lib/modules/e2e/"
 	done
 	printf '%s\n' "${guest_modules[@]}" >"$stage/lib/modules/e2e/order"
+	printf '%s\n' "${root_modules[@]}" >"$stage/lib/modules/e2e/order-root"
 	mkcpio "$stage" "$OUT/guest.cpio"
 	rm -rf "$stage"
 fi

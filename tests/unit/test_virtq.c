@@ -247,6 +247,23 @@ static void test_notify_suppression(void **state)
 	assert_int_equal(*(uint16_t *)vdrv_ptr(&drv, dq.used + 4 + 8 * QSZ, 2), 3);
 }
 
+/*
+ * EVENT_IDX: finding the ring empty publishes avail_event = the next entry,
+ * so an entry the driver adds after the device's last look is always kicked.
+ */
+static void test_empty_publishes_avail_event(void **state)
+{
+	uint16_t *avail_event = vdrv_ptr(&drv, dq.used + 4 + 8 * QSZ, 2);
+
+	q.event_idx = true;
+	vdrv_set_desc(&drv, &dq, 0, 0x200000, 4, 0, 0);
+	assert_int_equal(pop_raw(0), VIRTQ_OK);
+	assert_int_equal(pop_raw(0), VIRTQ_OK);
+	*avail_event = 0; /* stale, as if the store had not reached the driver yet */
+	assert_int_equal(virtq_pop(&q, chain), VIRTQ_EMPTY);
+	assert_int_equal(*avail_event, 2);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -265,6 +282,7 @@ int main(void)
 		T(test_avail_runaway),
 		T(test_enable_validation),
 		T(test_notify_suppression),
+		T(test_empty_publishes_avail_event),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -96,8 +96,21 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c)
 	if (!q->ready)
 		return VIRTQ_EMPTY;
 	avail_idx = LOAD16_ACQ(&q->avail->idx);
-	if (avail_idx == q->last_avail)
-		return VIRTQ_EMPTY;
+	if (avail_idx == q->last_avail) {
+		if (!q->event_idx)
+			return VIRTQ_EMPTY;
+		/*
+		 * Ask for a kick at the next entry, then look again: the store
+		 * must be visible before the load (a full fence, as the driver
+		 * has between its avail index write and its avail_event read),
+		 * or an entry added in between is seen by neither side.
+		 */
+		STORE16_REL((uint16_t *)&q->used->ring[q->size], q->last_avail);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		avail_idx = LOAD16_ACQ(&q->avail->idx);
+		if (avail_idx == q->last_avail)
+			return VIRTQ_EMPTY;
+	}
 	if ((uint16_t)(avail_idx - q->last_avail) > q->size)
 		return VIRTQ_ERR_RING;
 	head = LOAD16(&q->avail->ring[q->last_avail % q->size]);

@@ -315,6 +315,20 @@ static void signal_queue(struct virtio_device *d, unsigned q)
 		msix_notify(&vp->msix, vp->queue_vector[q]);
 }
 
+/* Called with the device lock held (the device changed its config space). */
+static void signal_config(struct virtio_device *d)
+{
+	struct virtio_pci *vp = d->transport;
+
+	/* A driver reading the config in several accesses sees it changed and reads again. */
+	vp->config_generation++;
+	if (!d->driver_ok)
+		return; /* the driver reads the whole config when it comes up */
+	vp->isr |= VIRTIO_PCI_ISR_CONFIG;
+	if (vp->msix_config != VIRTIO_MSI_NO_VECTOR)
+		msix_notify(&vp->msix, vp->msix_config);
+}
+
 void virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, uint64_t bar0,
 		     struct virtio_pci_host host)
 {
@@ -327,6 +341,7 @@ void virtio_pci_init(struct virtio_pci *vp, struct virtio_device *dev, uint64_t 
 	vp->host = host;
 	dev->transport = vp;
 	dev->signal = signal_queue;
+	dev->config_changed = signal_config;
 	vp->fn.cfg_read = cfg_read;
 	vp->fn.cfg_write = cfg_write;
 	pci_config_init(&vp->cfg, PCI_VENDOR_VIRTIO,

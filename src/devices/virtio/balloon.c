@@ -26,10 +26,10 @@
 
 #define PFN_BATCH 256 /* PFNs read from a chain at a time (Linux sends up to 256 per chain) */
 /*
- * More PFNs in one chain than any driver sends: the rest are skipped rather
- * than let one chain keep the device thread busy for long.
+ * More PFNs in one chain than any driver sends (64 times Linux's 256): the
+ * rest are skipped rather than let one chain keep the device thread busy.
  */
-#define MAX_PFNS_PER_CHAIN (64u * PFN_BATCH)
+#define MAX_PFNS_PER_CHAIN 16384u
 #define MAX_STATS	   64 /* entries parsed from one report; the rest are ignored */
 
 struct balloon {

@@ -132,6 +132,34 @@ def main():
     put(t, "disk-resize", msg(6, struct.pack("<IIQ", 1, 0, 1 << 30)))
     put(t, "response-as-request", msg(0x100))
     put(t, "bad-length", msg(4, b"\0" * 4))
+    t = "fuzz_virtio_balloon"
+    def chain(q, bufs):
+        """Op q (0 inflate, 1 deflate, 2 stats) with bufs of (bytes, writable)."""
+        out = bytes([q, len(bufs) - 1])
+        for data, w in bufs:
+            out += struct.pack("<HB", len(data), 1 if w else 0)
+        for data, w in bufs:
+            if not w:
+                out += data
+        return out
+    def pfns(*p):
+        return struct.pack("<%dI" % len(p), *p)
+    def stat(tag, val):
+        return struct.pack("<HQ", tag, val)
+    # 256 KiB of guest RAM: PFNs 0-63. Heap pages the harness allocates start near PFN 2.
+    put(t, "inflate-deflate", bytes([0]) + chain(0, [(pfns(40, 41, 42, 43, 50), False)])
+        + chain(1, [(pfns(40, 41), False)]) + chain(0, [(pfns(63, 64, 0xFFFFFFFF), False)]))
+    put(t, "inflate-split", bytes([1]) + chain(0, [(pfns(30, 31)[:5], False),
+                                                   (b"\0" * 3, False),
+                                                   (b"\0" * 8, True)]))
+    rep = stat(4, 1 << 20) + stat(5, 4 << 20) + stat(6, 2 << 20) + stat(2, 5) + stat(42, 1)
+    put(t, "stats", bytes([2]) + chain(2, [(rep, False)]) + bytes([5])
+        + chain(2, [(rep[:25], False)]) + bytes([5, 5]))
+    put(t, "config-target", bytes([0]) + bytes([3, 0, 3]) + struct.pack("<Q", 1 << 40)
+        + bytes([3, 4, 2]) + struct.pack("<I", 7) + bytes([4]) + struct.pack("<Q", 64 << 10)
+        + bytes([4]) + struct.pack("<Q", 300 << 10) + bytes([6]) + bytes([5]))
+    put(t, "stats-writable", bytes([0]) + chain(2, [(b"\0" * 30, True)])
+        + chain(2, [(rep, False)]) + bytes([6, 5]))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@
 #include "arch/x86_64/regs.h"
 #include "loader/loader.h"
 #include "util/log.h"
+#include "devices/virtio/balloon.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/rng.h"
 #include "util/term.h"
@@ -366,7 +367,7 @@ static int add_virtio(struct vm *vm, struct virtio_host *h)
 
 static int setup_virtio(struct vm *vm, const struct blk_disk *disks)
 {
-	static struct virtio_host rng, blk[MAX_DISKS];
+	static struct virtio_host rng, balloon, blk[MAX_DISKS];
 
 	for (unsigned i = 0; i < vm->cfg->nr_disks; i++) {
 		int r = virtio_blk_init(&blk[i].dev, &vm->mem, &disks[i]);
@@ -384,6 +385,16 @@ static int setup_virtio(struct vm *vm, const struct blk_disk *disks)
 			FAIL(EXIT_RUNTIME, "virtio-rng: out of memory");
 		if (add_virtio(vm, &rng))
 			return EXIT_RUNTIME;
+	}
+
+	if (vm->cfg->balloon) {
+		int r = virtio_balloon_init(&balloon.dev, &vm->mem);
+
+		if (r)
+			FAIL(EXIT_RUNTIME, "virtio-balloon: %s", strerror(-r));
+		if (add_virtio(vm, &balloon))
+			return EXIT_RUNTIME;
+		vm->balloon = &balloon;
 	}
 	return 0;
 }

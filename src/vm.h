@@ -44,6 +44,7 @@ struct vm {
 	struct virtio_host *virtio[PCI_ROOT_SLOTS];
 	unsigned nr_virtio;
 	struct virtio_host *disk[MAX_DISKS]; /* by index: /dev/vda is 0 */
+	struct virtio_host *balloon;	     /* NULL with --no-balloon */
 
 	struct ctl_server ctl; /* -s: fd -1 without one */
 	bool suspended;	       /* main thread only */

@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include <linux/virtio_balloon.h>
+
+#include "devices/virtio/balloon.h"
 #include "devices/virtio/blk.h"
 #include "util/log.h"
 #include "vm.h"
@@ -67,6 +70,58 @@ static void disk_resize(struct vm *vm, uint32_t index, uint64_t size, struct ctl
 	}
 }
 
+static void balloon_set(struct vm *vm, uint64_t bytes, struct ctl_msg *resp)
+{
+	int r = virtio_balloon_set_target(&vm->balloon->dev, bytes);
+
+	if (r == -ERANGE)
+		ctl_error(resp, ERANGE, "%llu bytes is more than the guest's memory",
+			  (unsigned long long)bytes);
+	else if (r)
+		ctl_error(resp, -r, "balloon: %s", strerror(-r));
+	else
+		log_info("balloon target set to %llu bytes", (unsigned long long)bytes);
+}
+
+/*
+ * Asks the guest for fresh statistics and waits for them (on the main thread:
+ * signals and other requests wait too, at most STATS_TIMEOUT_MS).
+ */
+#define STATS_TIMEOUT_MS 5000
+static void balloon_stats(struct vm *vm, struct ctl_msg *resp)
+{
+	struct virtio_device *d = &vm->balloon->dev;
+	struct ctl_balloon_stats *o = &resp->u.stats;
+	struct balloon_stats s;
+	int r = virtio_balloon_request_stats(d);
+
+	if (r == -EAGAIN) {
+		ctl_error(resp, EAGAIN,
+			  "the guest has posted no statistics (is its virtio_balloon driver "
+			  "loaded?)");
+		return;
+	}
+	r = virtio_balloon_get_stats(d, &s, STATS_TIMEOUT_MS);
+	if (r) {
+		ctl_error(resp, -r, "the guest sent no statistics within %d ms", STATS_TIMEOUT_MS);
+		return;
+	}
+	resp->type = CTL_RESP_BALLOON_STATS;
+	o->target_bytes = (uint64_t)s.target_pages * BALLOON_PAGE_SIZE;
+	o->actual_bytes = (uint64_t)s.actual_pages * BALLOON_PAGE_SIZE;
+	o->valid = s.valid;
+	o->stat[VIRTIO_BALLOON_S_SWAP_IN] = s.swap_in;
+	o->stat[VIRTIO_BALLOON_S_SWAP_OUT] = s.swap_out;
+	o->stat[VIRTIO_BALLOON_S_MAJFLT] = s.major_faults;
+	o->stat[VIRTIO_BALLOON_S_MINFLT] = s.minor_faults;
+	o->stat[VIRTIO_BALLOON_S_MEMFREE] = s.free_memory;
+	o->stat[VIRTIO_BALLOON_S_MEMTOT] = s.total_memory;
+	o->stat[VIRTIO_BALLOON_S_AVAIL] = s.available_memory;
+	o->stat[VIRTIO_BALLOON_S_CACHES] = s.disk_caches;
+	o->stat[VIRTIO_BALLOON_S_HTLB_PGALLOC] = s.hugetlb_allocations;
+	o->stat[VIRTIO_BALLOON_S_HTLB_PGFAIL] = s.hugetlb_failures;
+}
+
 void vm_control(void *opaque, const struct ctl_msg *req, struct ctl_msg *resp)
 {
 	struct vm *vm = opaque;
@@ -89,7 +144,12 @@ void vm_control(void *opaque, const struct ctl_msg *req, struct ctl_msg *resp)
 		break;
 	case CTL_REQ_BALLOON_SET:
 	case CTL_REQ_BALLOON_STATS:
-		ctl_error(resp, ENODEV, "this VM has no balloon device");
+		if (!vm->balloon)
+			ctl_error(resp, ENODEV, "this VM has no balloon device (--no-balloon)");
+		else if (req->type == CTL_REQ_BALLOON_SET)
+			balloon_set(vm, req->u.bytes, resp);
+		else
+			balloon_stats(vm, resp);
 		break;
 	default:
 		ctl_error(resp, EINVAL, "unknown request %u", req->type);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -97,6 +98,29 @@ uint64_t gm_region_end(const struct guest_memory *gm, uint64_t gpa)
 	const struct gm_region *r = find_region(gm, gpa);
 
 	return r ? r->gpa + r->size : 0;
+}
+
+int gm_discard(const struct guest_memory *gm, uint64_t gpa, uint64_t len)
+{
+	const struct gm_region *r = find_region(gm, gpa);
+	uint64_t off;
+
+	if (!r || len > r->size - (gpa - r->gpa))
+		return -EFAULT;
+	if (gm->fd < 0)
+		return -EOPNOTSUPP;
+	off = r->fd_offset + (gpa - r->gpa);
+	/*
+	 * Guest RAM is a MAP_SHARED memfd: MADV_DONTNEED would only drop this
+	 * process's page-table entries and leave the pages in the memfd's page
+	 * cache, still allocated and still mapped by KVM and device processes.
+	 * Punching a hole frees them from the file and unmaps them from every
+	 * mapping (KVM's included, through its MMU notifier). KEEP_SIZE because
+	 * the memfd's size is sealed.
+	 */
+	if (fallocate(gm->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len))
+		return -errno;
+	return 0;
 }
 
 int gm_read(const struct guest_memory *gm, uint64_t gpa, void *buf, uint64_t len)

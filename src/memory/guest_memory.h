@@ -46,4 +46,13 @@ int gm_write(const struct guest_memory *gm, uint64_t gpa, const void *buf, uint6
 /* End (exclusive) of the region that contains gpa, or 0 if gpa is not RAM. */
 uint64_t gm_region_end(const struct guest_memory *gm, uint64_t gpa);
 
+/*
+ * Returns the host memory behind [gpa, gpa+len) to the host (the balloon):
+ * afterwards the range reads as zeroes in every mapping of the memfd and its
+ * pages are allocated again on the next touch. The range must lie wholly in
+ * one region and should be page-aligned (a partial page is zeroed, not freed).
+ * Returns 0, -EFAULT when it is not guest RAM, or -errno from the kernel.
+ */
+int gm_discard(const struct guest_memory *gm, uint64_t gpa, uint64_t len);
+
 #endif

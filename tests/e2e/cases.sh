@@ -495,7 +495,7 @@ fi
 
 # ---------------------------------------------------------------- boot F: control socket
 # crosvm run -s SOCK; the subcommands from this shell while the guest runs.
-CTL_CASES="ctl-missing ctl-suspend ctl-resize ctl-stop ctl-dead"
+CTL_CASES="ctl-missing ctl-suspend ctl-resize ctl-balloon ctl-stop ctl-dead"
 # shellcheck disable=SC2086 # a list of names
 if want $CTL_CASES; then
 	d=$WORK/ctl
@@ -564,6 +564,35 @@ if want $CTL_CASES; then
 			fail ctl-resize "rc=$z_rc, guest /sys/block/vda/size=$vsz (want 16384), image $hsz bytes" "$d/resize.out" "$d/err" "$d/out"
 		fi
 
+		# Inflate the balloon by 64 MiB: the guest's free memory drops by about that much,
+		# and balloon_stats reports the balloon and the guest's numbers.
+		# shellcheck disable=SC2016 # the guest shell expands it
+		free_cmd='sed -n "s/^MemFree: *\([0-9]*\).*/\1/p" /proc/meminfo'
+		printf '%s\n' "echo FREE_A=\$($free_cmd)" >&3
+		wait_value "$d/out" FREE_A 30 "$pid"
+		"$CROSVM" balloon 64M "$sock" >"$d/balloon.out" 2>&1
+		b_rc=$?
+		sleep 8
+		"$CROSVM" balloon_stats "$sock" >"$d/stats.out" 2>&1
+		bs_rc=$?
+		printf '%s\n' "echo FREE_B=\$($free_cmd)" >&3
+		wait_value "$d/out" FREE_B 30 "$pid"
+		fa=$(value "$d/out" FREE_A)
+		fb=$(value "$d/out" FREE_B)
+		actual=$(tr ' ' '\n' <"$d/stats.out" | sed -n 's/^balloon_actual=//p')
+		sfree=$(tr ' ' '\n' <"$d/stats.out" | sed -n 's/^free_memory=//p')
+		drop=$(( ${fa:-0} - ${fb:-0} ))
+		# 64 MiB = 65536 kB, give or take 16 MiB of other allocations.
+		if [ "$b_rc" = 0 ] && [ "$bs_rc" = 0 ] && [ "$actual" = 67108864 ] &&
+			[ "$drop" -ge 49152 ] && [ "$drop" -le 81920 ] && [ -n "$sfree" ] &&
+			awk -v s="$sfree" -v f="$fb" 'BEGIN { d = s / 1024 - f; if (d < 0) d = -d; exit !(d <= 16384) }'; then
+			pass ctl-balloon
+			echo "    (ctl-balloon: MemFree ${fa} -> ${fb} kB; $(cat "$d/stats.out"))"
+		else
+			fail ctl-balloon "balloon rc=$b_rc stats rc=$bs_rc; MemFree $fa -> $fb kB (drop $drop, want 49152..81920); stats: $(cat "$d/stats.out")" "$d/balloon.out" "$d/err"
+		fi
+		"$CROSVM" balloon 0 "$sock" >/dev/null 2>&1
+
 		# Stop right after a synced write: status 0 within a second, the write on the image.
 		printf '%s\n' 'printf CROSVM-STOP-OK | dd of=/dev/vda bs=512 seek=100 conv=sync,fsync 2>/dev/null; echo STOP_WRITE_RC=$?' >&3
 		wait_value "$d/out" STOP_WRITE_RC 30 "$pid"
@@ -586,7 +615,7 @@ if want $CTL_CASES; then
 	else
 		kill "$pid" 2>/dev/null
 		wait "$pid"
-		for c in ctl-suspend ctl-resize ctl-stop; do fail "$c" "not tried: $why" "$d/out" "$d/err"; done
+		for c in ctl-suspend ctl-resize ctl-balloon ctl-stop; do fail "$c" "not tried: $why" "$d/out" "$d/err"; done
 	fi
 	exec 3>&-
 

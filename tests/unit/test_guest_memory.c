@@ -4,6 +4,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "memory/guest_memory.h"
 
@@ -56,6 +59,42 @@ static void test_region_end(void **state)
 	assert_int_equal(gm_region_end(&gm, 0x20000), 0);
 }
 
+static uint64_t blocks(void)
+{
+	struct stat st;
+
+	assert_int_equal(fstat(gm.fd, &st), 0);
+	return (uint64_t)st.st_blocks;
+}
+
+static void test_discard_frees_pages(void **state)
+{
+	uint8_t *lo = gm_ptr(&gm, 0, 0x1000), *hi = gm_ptr(&gm, 0x100000000ull, 0x2000);
+	uint64_t before;
+
+	memset(lo, 0x5a, 0x1000);
+	memset(hi, 0xa5, 0x2000);
+	before = blocks();
+	/* The second region's first page: its fd offset is 0x10000, not 0. */
+	assert_int_equal(gm_discard(&gm, 0x100000000ull, 0x1000), 0);
+	assert_int_equal(before - blocks(), 0x1000 / 512);
+	for (unsigned i = 0; i < 0x1000; i++)
+		assert_int_equal(hi[i], 0);
+	assert_int_equal(hi[0x1000], 0xa5);
+	assert_int_equal(lo[0], 0x5a);
+	assert_int_equal(lo[0xfff], 0x5a);
+	/* Touched again, the page is plain memory once more. */
+	hi[5] = 7;
+	assert_int_equal(hi[5], 7);
+	/* Outside RAM, straddling a region end, overflowing: refused, nothing freed. */
+	before = blocks();
+	assert_int_equal(gm_discard(&gm, 0x20000, 0x1000), -EFAULT);
+	assert_int_equal(gm_discard(&gm, 0xf000, 0x2000), -EFAULT);
+	assert_int_equal(gm_discard(&gm, 0x1000, UINT64_MAX), -EFAULT);
+	assert_int_equal(blocks(), before);
+	assert_int_equal(lo[0], 0x5a);
+}
+
 static void test_bad_layout(void **state)
 {
 	struct guest_memory g2;
@@ -76,6 +115,8 @@ int main(void)
 		cmocka_unit_test(test_outside),
 		cmocka_unit_test(test_region_end),
 		cmocka_unit_test(test_bad_layout),
+		/* Last: it changes the shared memory's contents. */
+		cmocka_unit_test(test_discard_frees_pages),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

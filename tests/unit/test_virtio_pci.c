@@ -264,6 +264,30 @@ static void test_reset(void **state)
 	assert_int_equal(rd(OFF(queue_msix_vector), 2), VIRTIO_MSI_NO_VECTOR);
 }
 
+static void test_config_changed(void **state)
+{
+	uint32_t gen = rd(OFF(config_generation), 1);
+
+	/* Before DRIVER_OK: the generation moves, but no interrupt. */
+	assert_non_null(dev.config_changed);
+	dev.config_changed(&dev);
+	assert_int_equal(rd(OFF(config_generation), 1), (gen + 1) & 0xff);
+	assert_int_equal(rd(VPCI_ISR, 1), 0);
+	bring_up(); /* msix_config is vector 0, queue 0 on vector 1 */
+	gen = rd(OFF(config_generation), 1);
+	dev.config_changed(&dev);
+	assert_int_equal(rd(OFF(config_generation), 1), (gen + 1) & 0xff);
+	assert_int_equal(fired[0], 1);
+	assert_int_equal(fired[1], 0);
+	assert_int_equal(rd(VPCI_ISR, 1), VIRTIO_PCI_ISR_CONFIG);
+	assert_int_equal(rd(VPCI_ISR, 1), 0);
+	/* Without a config vector only the ISR bit tells. */
+	wr(OFF(msix_config), VIRTIO_MSI_NO_VECTOR, 2);
+	dev.config_changed(&dev);
+	assert_int_equal(fired[0], 1);
+	assert_int_equal(rd(VPCI_ISR, 1), VIRTIO_PCI_ISR_CONFIG);
+}
+
 static void test_mmio_dispatch(void **state)
 {
 	uint8_t b[4];
@@ -287,6 +311,7 @@ int main(void)
 		T(test_masked_vector_pends),
 		T(test_bad_queue_config),
 		T(test_reset),
+		T(test_config_changed),
 		T(test_mmio_dispatch),
 	};
 

@@ -55,7 +55,11 @@ struct virtio_device {
 	struct virtq queues[VIRTIO_MAX_QUEUES];
 	/* Set by the transport: raise queue q's interrupt if the driver wants one. */
 	void (*signal)(struct virtio_device *d, unsigned q);
-	/* Set by the transport: the device changed its config space (lock held). */
+	/*
+	 * Set by the transport: the device changed its config space on its own
+	 * (lock held); raises the configuration-change interrupt. NULL until a
+	 * transport is attached.
+	 */
 	void (*config_changed)(struct virtio_device *d);
 	void *transport;
 };

@@ -315,13 +315,16 @@ static void signal_queue(struct virtio_device *d, unsigned q)
 		msix_notify(&vp->msix, vp->queue_vector[q]);
 }
 
-/* Called with the device lock held: ISR bit 1 and the config vector (virtio 1.2, 4.1.4.5). */
+/* Called with the device lock held (the device changed its config space). */
 static void signal_config(struct virtio_device *d)
 {
 	struct virtio_pci *vp = d->transport;
 
+	/* A driver reading the config in several accesses sees it changed and reads again. */
 	vp->config_generation++;
-	vp->isr |= 2;
+	if (!d->driver_ok)
+		return; /* the driver reads the whole config when it comes up */
+	vp->isr |= VIRTIO_PCI_ISR_CONFIG;
 	if (vp->msix_config != VIRTIO_MSI_NO_VECTOR)
 		msix_notify(&vp->msix, vp->msix_config);
 }

@@ -572,9 +572,16 @@ if want $CTL_CASES; then
 		wait_value "$d/out" FREE_A 30 "$pid"
 		"$CROSVM" balloon 64M "$sock" >"$d/balloon.out" 2>&1
 		b_rc=$?
-		sleep 8
-		"$CROSVM" balloon_stats "$sock" >"$d/stats.out" 2>&1
-		bs_rc=$?
+		# The guest inflates 256 pages per request: poll until it reports the full size.
+		tries=0
+		while :; do
+			"$CROSVM" balloon_stats "$sock" >"$d/stats.out" 2>&1
+			bs_rc=$?
+			grep -q 'balloon_actual=67108864 ' "$d/stats.out" && break
+			tries=$((tries + 1))
+			[ "$tries" -ge 30 ] && break
+			sleep 1
+		done
 		printf '%s\n' "echo FREE_B=\$($free_cmd)" >&3
 		wait_value "$d/out" FREE_B 30 "$pid"
 		fa=$(value "$d/out" FREE_A)

@@ -33,6 +33,9 @@ const char config_run_usage[] =
 	"                         punches holes), block_size=N (default 512), id=STR\n"
 	"                         (up to 20 bytes), o_direct=BOOL (default false)\n"
 	"      --no-rng           omit the virtio-rng entropy device\n"
+	"      --video-encoder[=libavcodec]\n"
+	"                         add a virtio-video encoder (H.264, VP8, VP9 from NV12\n"
+	"                         or I420 frames), encoding with libavcodec\n"
 	"      --log-level LEVEL  error, warn, info (default) or debug\n"
 	"  -h, --help             show this help\n"
 	"\n"
@@ -52,23 +55,37 @@ enum opt_id {
 	OPT_RWROOT,
 	OPT_DISK,
 	OPT_RWDISK,
+	OPT_VIDEO_ENCODER,
 	OPT_HELP
+};
+
+enum opt_value {
+	VAL_NONE,
+	VAL_REQUIRED,
+	VAL_OPTIONAL, /* only as --flag=VALUE */
 };
 
 struct opt {
 	enum opt_id id;
 	char short_name;
 	const char *long_name;
-	bool takes_value;
+	enum opt_value value;
 };
 
 static const struct opt opts[] = {
-	{OPT_INITRD, 'i', "initrd", true}, {OPT_PARAMS, 'p', "params", true},
-	{OPT_MEM, 'm', "mem", true},	   {OPT_CPUS, 'c', "cpus", true},
-	{OPT_SERIAL, 0, "serial", true},   {OPT_LOG_LEVEL, 0, "log-level", true},
-	{OPT_NO_RNG, 0, "no-rng", false},  {OPT_ROOT, 'r', "root", true},
-	{OPT_RWROOT, 0, "rwroot", true},   {OPT_DISK, 'd', "disk", true},
-	{OPT_RWDISK, 0, "rwdisk", true},   {OPT_HELP, 'h', "help", false},
+	{OPT_INITRD, 'i', "initrd", VAL_REQUIRED},
+	{OPT_PARAMS, 'p', "params", VAL_REQUIRED},
+	{OPT_MEM, 'm', "mem", VAL_REQUIRED},
+	{OPT_CPUS, 'c', "cpus", VAL_REQUIRED},
+	{OPT_SERIAL, 0, "serial", VAL_REQUIRED},
+	{OPT_LOG_LEVEL, 0, "log-level", VAL_REQUIRED},
+	{OPT_NO_RNG, 0, "no-rng", VAL_NONE},
+	{OPT_ROOT, 'r', "root", VAL_REQUIRED},
+	{OPT_RWROOT, 0, "rwroot", VAL_REQUIRED},
+	{OPT_DISK, 'd', "disk", VAL_REQUIRED},
+	{OPT_RWDISK, 0, "rwdisk", VAL_REQUIRED},
+	{OPT_HELP, 'h', "help", VAL_NONE},
+	{OPT_VIDEO_ENCODER, 0, "video-encoder", VAL_OPTIONAL},
 };
 
 static const struct opt *find_opt(const char *arg, const char **inline_value)
@@ -291,6 +308,23 @@ out:
 	return ret;
 }
 
+static int parse_video_encoder(const char *v, struct vm_config *cfg, char *err, size_t errlen)
+{
+	if (v && strcmp(v, "libavcodec")) {
+		snprintf(err, errlen, "--video-encoder: unknown backend '%s' (libavcodec)", v);
+		return -1;
+	}
+#ifdef CROSVM_HAVE_VIDEO
+	cfg->video_encoder = true;
+	return 0;
+#else
+	snprintf(err, errlen,
+		 "--video-encoder: this crosvm was built without libavcodec (meson "
+		 "-Dvideo=enabled)");
+	return -1;
+#endif
+}
+
 static int parse_value(const struct opt *o, const char *v, struct vm_config *cfg, char *err,
 		       size_t errlen)
 {
@@ -353,6 +387,7 @@ static int parse_value(const struct opt *o, const char *v, struct vm_config *cfg
 					 o->id == OPT_ROOT || o->id == OPT_RWROOT, cfg, err,
 					 errlen);
 	case OPT_NO_RNG:
+	case OPT_VIDEO_ENCODER:
 	case OPT_HELP:
 		break;
 	}
@@ -422,12 +457,17 @@ enum parse_result config_parse_run(int argc, char **argv, struct vm_config *cfg,
 		}
 		if (o->id == OPT_HELP)
 			return PARSE_HELP;
-		if (!o->takes_value) {
-			if (v) {
+		if (o->value != VAL_REQUIRED) {
+			if (v && o->value == VAL_NONE) {
 				snprintf(err, errlen, "--%s: takes no value", o->long_name);
 				return PARSE_ERROR;
 			}
-			cfg->rng = false; /* OPT_NO_RNG, the only other switch */
+			if (o->id == OPT_VIDEO_ENCODER) {
+				if (parse_video_encoder(v, cfg, err, errlen))
+					return PARSE_ERROR;
+			} else {
+				cfg->rng = false; /* OPT_NO_RNG */
+			}
 			continue;
 		}
 		if (!v) {

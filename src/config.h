@@ -51,7 +51,8 @@ struct vm_config {
 	struct serial_config serial[SERIAL_PORTS];
 	struct disk_config disks[MAX_DISKS]; /* in /dev/vdX order; a root disk is first */
 	unsigned nr_disks;
-	bool rng; /* virtio-rng (on by default, as in crosvm) */
+	bool rng;	    /* virtio-rng (on by default, as in crosvm) */
+	bool video_encoder; /* virtio-video encoder (libavcodec) */
 	const char *kvm_path;
 	enum log_level log_level;
 };

@@ -168,6 +168,19 @@ static void test_disks(void **state)
 	assert_int_equal(PARSE("--no-rng", "bz"), PARSE_OK);
 	assert_false(cfg.rng);
 	assert_int_equal(PARSE("--no-rng=1", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("--video-encoder=vaapi", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--video-encoder"));
+#ifdef CROSVM_HAVE_VIDEO
+	assert_int_equal(PARSE("bz"), PARSE_OK);
+	assert_false(cfg.video_encoder);
+	assert_int_equal(PARSE("--video-encoder", "bz"), PARSE_OK);
+	assert_true(cfg.video_encoder);
+	assert_int_equal(PARSE("--video-encoder=libavcodec", "bz"), PARSE_OK);
+	assert_true(cfg.video_encoder);
+#else
+	assert_int_equal(PARSE("--video-encoder", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "without libavcodec"));
+#endif
 }
 
 int main(void)

@@ -279,8 +279,9 @@ int vg_resource_queue(struct vguest *g, uint32_t stream, uint32_t queue_type, ui
 
 uint32_t vg_set_control(struct vguest *g, uint32_t stream, uint32_t control, uint32_t val)
 {
-	struct virtio_video_control_cmd c = {
-		.hdr = {VIRTIO_VIDEO_CMD_SET_CONTROL, stream}, .control = control, .val = {val, {0}}};
+	struct virtio_video_control_cmd c = {.hdr = {VIRTIO_VIDEO_CMD_SET_CONTROL, stream},
+					     .control = control,
+					     .val = {val, {0}}};
 
 	return vg_cmd_hdr(g, &c, sizeof(c));
 }

@@ -31,12 +31,12 @@ struct vguest {
 	struct vdrv drv;
 	struct vdrv_queue cq, eq;
 	struct virtio_device *dev;
-	uint8_t desc_busy[VG_CMDQ_SIZE];	 /* descriptors of chains not yet returned */
-	uint16_t chain_len[VG_CMDQ_SIZE];	 /* by head */
-	uint64_t resp_gpa[VG_CMDQ_SIZE];	 /* by head, for vg_submit chains */
-	uint64_t req_gpa[VG_CMDQ_SIZE];	 /* by head, allocated on first use */
+	uint8_t desc_busy[VG_CMDQ_SIZE];   /* descriptors of chains not yet returned */
+	uint16_t chain_len[VG_CMDQ_SIZE];  /* by head */
+	uint64_t resp_gpa[VG_CMDQ_SIZE];   /* by head, for vg_submit chains */
+	uint64_t req_gpa[VG_CMDQ_SIZE];	   /* by head, allocated on first use */
 	struct vg_used used[VG_CMDQ_SIZE]; /* completions seen, by head */
-	uint64_t big_req;			 /* one request buffer of VG_REQ_MAX */
+	uint64_t big_req;		   /* one request buffer of VG_REQ_MAX */
 	uint16_t next_desc;
 };
 
@@ -79,8 +79,7 @@ int vg_buf_alloc(struct vguest *g, struct vg_buf *b, uint64_t size);
 void vg_buf_free(struct vg_buf *b);
 void vg_buf_write(struct vguest *g, const struct vg_buf *b, uint64_t off, const void *src,
 		  uint64_t len);
-void vg_buf_read(struct vguest *g, const struct vg_buf *b, uint64_t off, void *dst,
-		 uint64_t len);
+void vg_buf_read(struct vguest *g, const struct vg_buf *b, uint64_t off, void *dst, uint64_t len);
 
 /* RESOURCE_CREATE for b as one plane of all its pages; returns the response type. */
 uint32_t vg_resource_create(struct vguest *g, uint32_t stream, uint32_t queue_type, uint32_t id,

@@ -19,15 +19,16 @@
 #include "devices/virtio/video/video.h"
 #include "video_guest.h"
 
-#define MEM   (96u << 20)
-#define W     320
-#define H     192
-#define FPS   30
-#define NIN   2
-#define NOUT  4
-#define SID   7
-#define IN_ID 1
-#define OUT_ID 100
+#define MEM	      (96u << 20)
+#define W	      320
+#define H	      192
+#define FPS	      30
+#define NIN	      2
+#define NOUT	      4
+#define SID	      7
+#define IN_ID	      1
+#define OUT_ID	      100
+#define SCENE_SECONDS 3 /* static for the first, noise after */
 
 static struct vguest g;
 static struct virtio_device dev;
@@ -132,8 +133,9 @@ static void open_stream(uint32_t codec, uint32_t in_format, uint32_t mode, uint3
 			uint32_t peak, uint32_t profile)
 {
 	run.sid = SID;
-	run.cfg = (struct vg_stream_cfg){codec, in_format, W, H, FPS, mode, bitrate, peak, profile,
-					 codec == VIRTIO_VIDEO_FORMAT_H264 ? 0x10a : 0};
+	run.cfg = (struct vg_stream_cfg){
+		codec, in_format, W,	H,	 FPS,
+		mode,  bitrate,	  peak, profile, codec == VIRTIO_VIDEO_FORMAT_H264 ? 0x10a : 0};
 	assert_int_equal(vg_open_stream(&g, run.sid, &run.cfg, &run.in, &run.out), 0);
 	assert_int_equal(run.in.frame_width, W);
 	assert_int_equal(run.in.frame_height, H);
@@ -157,9 +159,9 @@ static void create_buffers(void)
 	}
 	for (uint32_t i = 0; i < NOUT; i++) {
 		if (!run.outb[i].gpa)
-			assert_int_equal(vg_buf_alloc(&g, &run.outb[i],
-						      run.out.plane_formats[0].plane_size),
-					 0);
+			assert_int_equal(
+				vg_buf_alloc(&g, &run.outb[i], run.out.plane_formats[0].plane_size),
+				0);
 		assert_int_equal(vg_resource_create(&g, run.sid, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT,
 						    OUT_ID + i, &run.outb[i]),
 				 VIRTIO_VIDEO_RESP_OK_NODATA);
@@ -256,8 +258,8 @@ static unsigned decode(const char *decoder, enum scene sc, double *psnr, double 
 			gen_i420(ref, n, sc);
 			for (int pl = 0; pl < 3; pl++) {
 				int pw = pl ? W / 2 : W, ph = pl ? H / 2 : H;
-				const uint8_t *rp = ref + (pl ? W * H : 0) +
-						    (pl == 2 ? (W / 2) * (H / 2) : 0);
+				const uint8_t *rp =
+					ref + (pl ? W * H : 0) + (pl == 2 ? (W / 2) * (H / 2) : 0);
 
 				for (int y = 0; y < ph; y++)
 					for (int x = 0; x < pw; x++) {
@@ -481,30 +483,33 @@ static void test_cbr_rate(void **state)
  */
 static void test_vbr_vs_cbr(void **state)
 {
-	double cbr_ratio, vbr_ratio, avg;
+	double cbr_ratio, vbr_ratio, avg = 0;
 
 	open_stream(VIRTIO_VIDEO_FORMAT_H264, VIRTIO_VIDEO_FORMAT_YUV420,
 		    VIRTIO_VIDEO_BITRATE_MODE_CBR, 500000, 1000000, 0);
 	create_buffers();
-	encode(0, 2 * FPS, STATIC_THEN_NOISE);
-	cbr_ratio = ratio_max_min(2);
-	print_message("CBR static/noise: %.0f, %.0f kbit\n", window_kbps(0), window_kbps(FPS));
-	for (unsigned w = 0; w < 2; w++)
+	encode(0, SCENE_SECONDS * FPS, STATIC_THEN_NOISE);
+	cbr_ratio = ratio_max_min(SCENE_SECONDS);
+	for (unsigned w = 0; w < SCENE_SECONDS; w++) {
+		print_message("CBR static/noise second %u: %.0f kbit\n", w, window_kbps(w * FPS));
 		assert_true(window_kbps(w * FPS) > 450 && window_kbps(w * FPS) < 550);
+	}
 	destroy_stream(SID);
 
 	open_stream(VIRTIO_VIDEO_FORMAT_H264, VIRTIO_VIDEO_FORMAT_YUV420,
 		    VIRTIO_VIDEO_BITRATE_MODE_VBR, 500000, 1000000, 0);
 	create_buffers();
-	encode(0, 2 * FPS, STATIC_THEN_NOISE);
-	vbr_ratio = ratio_max_min(2);
-	avg = (window_kbps(0) + window_kbps(FPS)) / 2;
-	print_message("VBR static/noise: %.0f, %.0f kbit (average %.0f); max/min CBR %.2f, "
-		      "VBR %.2f\n",
-		      window_kbps(0), window_kbps(FPS), avg, cbr_ratio, vbr_ratio);
+	encode(0, SCENE_SECONDS * FPS, STATIC_THEN_NOISE);
+	vbr_ratio = ratio_max_min(SCENE_SECONDS);
+	for (unsigned w = 0; w < SCENE_SECONDS; w++) {
+		print_message("VBR static/noise second %u: %.0f kbit\n", w, window_kbps(w * FPS));
+		avg += window_kbps(w * FPS) / SCENE_SECONDS;
+		/* The peak holds: no second above 1 Mbit/s (with the same 10% tolerance). */
+		assert_true(window_kbps(w * FPS) < 1100);
+	}
+	print_message("VBR average %.0f kbit/s; max/min per second: CBR %.2f, VBR %.2f\n", avg,
+		      cbr_ratio, vbr_ratio);
 	assert_true(avg > 450 && avg < 550);
-	/* The peak holds: no second above 1 Mbit/s (plus the 10% the test allows). */
-	assert_true(window_kbps(FPS) < 1100);
 	assert_true(vbr_ratio > 2 * cbr_ratio);
 }
 
@@ -550,10 +555,10 @@ static void test_force_keyframe(void **state)
 static void test_controls_after_resources(void **state)
 {
 	uint32_t val;
-	uint64_t first = 0, last = 0;
 
 	open_stream(VIRTIO_VIDEO_FORMAT_H264, VIRTIO_VIDEO_FORMAT_YUV420,
-		    VIRTIO_VIDEO_BITRATE_MODE_VBR, 1000000, 2000000, VIRTIO_VIDEO_PROFILE_H264_MAIN);
+		    VIRTIO_VIDEO_BITRATE_MODE_VBR, 1000000, 2000000,
+		    VIRTIO_VIDEO_PROFILE_H264_MAIN);
 	/* Before resources, mode, profile and level may change (and back). */
 	assert_int_equal(vg_set_control(&g, SID, VIRTIO_VIDEO_CONTROL_BITRATE_MODE, 1),
 			 VIRTIO_VIDEO_RESP_OK_NODATA);
@@ -580,23 +585,33 @@ static void test_controls_after_resources(void **state)
 	assert_int_equal(vg_set_params(&g, SID, &run.in), VIRTIO_VIDEO_RESP_ERR_INVALID_OPERATION);
 	run.in.frame_width = W;
 
-	/* BITRATE changes live: a quarter of the rate gives visibly smaller frames. */
+	/* BITRATE and BITRATE_PEAK change live: VBR's ceiling drops with the peak. */
 	encode(0, FPS, MOVING);
-	assert_int_equal(vg_set_control(&g, SID, VIRTIO_VIDEO_CONTROL_BITRATE, 250000),
+	assert_int_equal(vg_set_control(&g, SID, VIRTIO_VIDEO_CONTROL_BITRATE, 200000),
 			 VIRTIO_VIDEO_RESP_OK_NODATA);
-	assert_int_equal(vg_set_control(&g, SID, VIRTIO_VIDEO_CONTROL_BITRATE_PEAK, 500000),
+	assert_int_equal(vg_set_control(&g, SID, VIRTIO_VIDEO_CONTROL_BITRATE_PEAK, 250000),
 			 VIRTIO_VIDEO_RESP_OK_NODATA);
 	encode(FPS, 2 * FPS, MOVING);
 	assert_int_equal(vg_get_control(&g, SID, VIRTIO_VIDEO_CONTROL_BITRATE, &val),
 			 VIRTIO_VIDEO_RESP_OK_GET_CONTROL);
-	assert_int_equal(val, 250000);
-	for (unsigned k = 0; k < FPS; k++) {
-		first += run.size[k];
-		last += run.size[2 * FPS + k];
-	}
-	print_message("live bitrate 1000 -> 250 kbit/s: %.0f -> %.0f kbit/s\n",
-		      first * 8.0 / 1000, last * 8.0 / 1000);
-	assert_true(last * 2 < first);
+	assert_int_equal(val, 200000);
+	print_message("VBR live 1000/2000 -> 200/250 kbit/s: %.0f -> %.0f kbit/s\n", window_kbps(0),
+		      window_kbps(2 * FPS));
+	assert_true(window_kbps(2 * FPS) < 250 * 1.1);
+
+	/* In CBR the new rate is the rate. */
+	destroy_stream(SID);
+	open_stream(VIRTIO_VIDEO_FORMAT_H264, VIRTIO_VIDEO_FORMAT_YUV420,
+		    VIRTIO_VIDEO_BITRATE_MODE_CBR, 1000000, 1000000, 0);
+	create_buffers();
+	encode(0, FPS, MOVING);
+	assert_int_equal(vg_set_control(&g, SID, VIRTIO_VIDEO_CONTROL_BITRATE, 250000),
+			 VIRTIO_VIDEO_RESP_OK_NODATA);
+	encode(FPS, 2 * FPS, MOVING);
+	print_message("CBR live 1000 -> 250 kbit/s: %.0f, %.0f, %.0f kbit/s\n", window_kbps(0),
+		      window_kbps(FPS), window_kbps(2 * FPS));
+	assert_true(window_kbps(0) > 900 && window_kbps(0) < 1100);
+	assert_true(window_kbps(2 * FPS) > 225 && window_kbps(2 * FPS) < 275);
 }
 
 static void test_drain_eos(void **state)
@@ -647,10 +662,10 @@ static void test_teardown_pending(void **state)
 	h1 = vg_resource_queue(&g, SID, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT, OUT_ID, 0);
 	h2 = vg_resource_queue(&g, SID, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT, OUT_ID + 1, 0);
 	/* Queued twice: refused, the first stays queued. */
-	assert_int_equal(vg_wait(&g, vg_resource_queue(&g, SID, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT,
-						       OUT_ID, 0),
-				 &ro, sizeof(ro), 2000),
-			 8);
+	assert_int_equal(
+		vg_wait(&g, vg_resource_queue(&g, SID, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT, OUT_ID, 0),
+			&ro, sizeof(ro), 2000),
+		8);
 	assert_int_equal(ro.hdr.type, VIRTIO_VIDEO_RESP_ERR_INVALID_OPERATION);
 	assert_int_equal(vg_cmd_hdr(&g, &clear, sizeof(clear)), VIRTIO_VIDEO_RESP_OK_NODATA);
 	assert_int_equal(vg_wait(&g, h1, &ro, sizeof(ro), 100), sizeof(ro));
@@ -683,7 +698,9 @@ static void expect_len(const void *req, uint32_t len, uint32_t type)
 
 	if (len >= 8)
 		memcpy(&sid, (const uint8_t *)req + 4, 4);
-	n = vg_cmd(&g, req, len, &h, sizeof(h));
+	/* A roomy response buffer: an error answer is the 8-byte header alone. */
+	n = vg_cmd(&g, req, len, resp, sizeof(resp));
+	memcpy(&h, resp, sizeof(h));
 	assert_int_equal(n, sizeof(h));
 	assert_int_equal(h.type, type);
 	assert_int_equal(h.stream_id, len >= 8 ? sid : 0);
@@ -837,17 +854,17 @@ static void test_bad_resources(void **state)
 	open_stream(VIRTIO_VIDEO_FORMAT_H264, VIRTIO_VIDEO_FORMAT_NV12,
 		    VIRTIO_VIDEO_BITRATE_MODE_VBR, 500000, 1000000, 0);
 	assert_int_equal(vg_buf_alloc(&g, &small, 4 * VG_PAGE), 0);
-#define RESET_REQ()                                                                             \
-	do {                                                                                    \
-		memset(&req, 0, sizeof(req));                                                   \
+#define RESET_REQ()                                                                                \
+	do {                                                                                       \
+		memset(&req, 0, sizeof(req));                                                      \
 		req.rc.hdr = (struct virtio_video_cmd_hdr){VIRTIO_VIDEO_CMD_RESOURCE_CREATE, SID}; \
-		req.rc.queue_type = VIRTIO_VIDEO_QUEUE_TYPE_INPUT;                              \
-		req.rc.resource_id = 42;                                                        \
-		req.rc.planes_layout = VIRTIO_VIDEO_PLANES_LAYOUT_SINGLE_BUFFER;                \
-		req.rc.num_planes = 1;                                                          \
-		req.rc.num_entries[0] = 4;                                                      \
-		for (int k = 0; k < 4; k++)                                                     \
-			req.e[k] = (struct virtio_video_mem_entry){small.gpa[k], VG_PAGE, {0}};  \
+		req.rc.queue_type = VIRTIO_VIDEO_QUEUE_TYPE_INPUT;                                 \
+		req.rc.resource_id = 42;                                                           \
+		req.rc.planes_layout = VIRTIO_VIDEO_PLANES_LAYOUT_SINGLE_BUFFER;                   \
+		req.rc.num_planes = 1;                                                             \
+		req.rc.num_entries[0] = 4;                                                         \
+		for (int k = 0; k < 4; k++)                                                        \
+			req.e[k] = (struct virtio_video_mem_entry){small.gpa[k], VG_PAGE, {0}};    \
 	} while (0)
 
 	RESET_REQ();
@@ -888,7 +905,8 @@ static void test_bad_resources(void **state)
 	/* A valid resource too small for the frame: refused when queued. */
 	RESET_REQ();
 	expect(req, VIRTIO_VIDEO_RESP_OK_NODATA);
-	assert_int_equal(vg_wait(&g, vg_resource_queue(&g, SID, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, 42, 0),
+	assert_int_equal(vg_wait(&g,
+				 vg_resource_queue(&g, SID, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, 42, 0),
 				 &ri, sizeof(ri), 2000),
 			 8);
 	assert_int_equal(ri.hdr.type, VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER);
@@ -897,7 +915,8 @@ static void test_bad_resources(void **state)
 	req.rc.resource_id = 43;
 	req.rc.plane_offsets[0] = 0xfffffff0;
 	expect(req, VIRTIO_VIDEO_RESP_OK_NODATA);
-	assert_int_equal(vg_wait(&g, vg_resource_queue(&g, SID, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, 43, 0),
+	assert_int_equal(vg_wait(&g,
+				 vg_resource_queue(&g, SID, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, 43, 0),
 				 &ri, sizeof(ri), 2000),
 			 8);
 	assert_int_equal(ri.hdr.type, VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER);
@@ -956,11 +975,11 @@ static void test_response_buffers(void **state)
 		gen_i420(i420, 0, MOVING);
 		to_nv12(i420, nv12);
 		vg_buf_write(&g, &run.inb[0], 0, nv12, sizeof(nv12));
-		assert_int_equal(vg_wait(&g,
-					 vg_resource_queue(&g, SID, VIRTIO_VIDEO_QUEUE_TYPE_INPUT,
-							   IN_ID, 5),
-					 &ri, sizeof(ri), 2000),
-				 sizeof(ri));
+		assert_int_equal(
+			vg_wait(&g,
+				vg_resource_queue(&g, SID, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, IN_ID, 5),
+				&ri, sizeof(ri), 2000),
+			sizeof(ri));
 	}
 	assert_int_equal(vg_wait(&g, head, NULL, 0, 2000), 24);
 	memcpy(&ro, vdrv_ptr(&g.drv, resp, sizeof(ro)), sizeof(ro));
@@ -1005,9 +1024,9 @@ static void test_limits(void **state)
 	/* Resources per queue: 32 (V4L2's maximum), then OUT_OF_MEMORY. */
 	assert_int_equal(vg_buf_alloc(&g, &one, VG_PAGE), 0);
 	for (uint32_t id = 0; id < 32; id++)
-		assert_int_equal(vg_resource_create(&g, 500, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT, id,
-						    &one),
-				 VIRTIO_VIDEO_RESP_OK_NODATA);
+		assert_int_equal(
+			vg_resource_create(&g, 500, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT, id, &one),
+			VIRTIO_VIDEO_RESP_OK_NODATA);
 	assert_int_equal(vg_resource_create(&g, 500, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT, 32, &one),
 			 VIRTIO_VIDEO_RESP_ERR_OUT_OF_MEMORY);
 	/* Re-creating an existing id replaces it; the other queue has its own budget. */

@@ -9,6 +9,7 @@
 #include "devices/virtio/video/encoder.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <libavcodec/avcodec.h>
 #include <libavutil/opt.h>
 #include <stdio.h>
@@ -20,14 +21,14 @@
 /* A key frame at least every few seconds bounds how long a lost packet corrupts the picture. */
 #define GOP_SECONDS 4
 /*
- * VBV (HRD) buffer sizes in milliseconds of the rate they constrain. CBR keeps
- * any window of output within one buffer of rate x time, so a quarter second
- * keeps one-second windows within 25% at worst (typically a few percent) while
- * leaving a key frame room for about 8 frames' worth of bits at 30 fps. VBR's
- * buffer is against the peak: one second, the window the peak is defined over.
+ * VBV (HRD) buffer sizes in milliseconds of the rate they constrain. Any window
+ * of output stays within one buffer of rate x time, so CBR's 100 ms keeps every
+ * one-second window within 10% (a key frame still gets 3 frames' worth of bits
+ * at 30 fps, as real-time encoders allow). VBR's buffer is against the peak:
+ * no second exceeds 1.25 x peak, and in practice none exceeds the peak.
  */
-#define CBR_VBV_MS 250
-#define VBR_VBV_MS 1000
+#define CBR_VBV_MS 100
+#define VBR_VBV_MS 250
 
 struct enc_session {
 	const AVCodec *codec;
@@ -119,6 +120,10 @@ static int open_ctx(struct enc_session *s)
 	ctx->framerate = (AVRational){(int)p->fps, 1};
 	ctx->gop_size = (int)(p->fps * GOP_SECONDS);
 	ctx->max_b_frames = 0;
+	/* libavcodec's default qmax (31) would cap the quantizer and break the rate on hard
+	 * content: give rate control the codec's whole range. */
+	ctx->qmin = 0;
+	ctx->qmax = s->x264 ? 51 : 63;
 	set_rate_fields(ctx, p);
 	if (s->x264) {
 		av_opt_set(ctx->priv_data, "preset", "veryfast", 0);
@@ -126,11 +131,21 @@ static int open_ctx(struct enc_session *s)
 		av_opt_set(ctx->priv_data, "tune", "zerolatency", 0);
 		av_opt_set(ctx->priv_data, "profile", x264_profile(p->profile), 0);
 		av_opt_set_int(ctx->priv_data, "forced-idr", 1, 0);
-		if (p->level >= VIRTIO_VIDEO_LEVEL_H264_1_0 && p->level <= VIRTIO_VIDEO_LEVEL_H264_5_1)
+		if (p->level >= VIRTIO_VIDEO_LEVEL_H264_1_0 &&
+		    p->level <= VIRTIO_VIDEO_LEVEL_H264_5_1)
 			ctx->level = levels[p->level - VIRTIO_VIDEO_LEVEL_H264_1_0];
-		/* HRD CBR: x264 pads with filler data so the rate is constant, not just capped. */
-		if (p->mode == VIRTIO_VIDEO_BITRATE_MODE_CBR)
-			av_opt_set(ctx->priv_data, "x264-params", "nal-hrd=cbr:force-cfr=1", 0);
+		/*
+		 * No scene-cut key frames: key frames come every GOP_SECONDS or when the
+		 * guest forces one, as with hardware encoders, and they would burst the
+		 * rate. HRD CBR: x264 pads with filler data so the rate is constant. VBR:
+		 * a low rate tolerance keeps the average near the target over seconds,
+		 * not only over the whole stream (x264's ABR default).
+		 */
+		av_opt_set(ctx->priv_data, "x264-params",
+			   p->mode == VIRTIO_VIDEO_BITRATE_MODE_CBR
+				   ? "scenecut=0:nal-hrd=cbr:force-cfr=1"
+				   : "scenecut=0:ratetol=0.1",
+			   0);
 	} else {
 		av_opt_set(ctx->priv_data, "deadline", "realtime", 0);
 		av_opt_set_int(ctx->priv_data, "lag-in-frames", 0, 0);
@@ -163,12 +178,20 @@ static void av_close(struct enc_session *s)
 	free(s);
 }
 
+static void quiet_libav(void)
+{
+	/* libx264 and libvpx log statistics on every close: only errors belong in our log. */
+	av_log_set_level(AV_LOG_ERROR);
+}
+
 static int av_open(const struct enc_params *p, struct enc_session **out)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct enc_session *s = calloc(1, sizeof(*s));
 	const char *name = codec_name(p->codec);
 	int r;
 
+	pthread_once(&once, quiet_libav);
 	if (!s)
 		return -ENOMEM;
 	s->p = *p;
@@ -248,8 +271,7 @@ static void deinterleave_uv(struct enc_session *s)
 	}
 }
 
-static int av_encode(struct enc_session *s, int64_t pts, bool keyframe, enc_packet_fn fn,
-		     void *arg)
+static int av_encode(struct enc_session *s, int64_t pts, bool keyframe, enc_packet_fn fn, void *arg)
 {
 	int r;
 

@@ -116,8 +116,8 @@ uint32_t caps_query_capability(struct video *v, uint32_t stream_id, uint32_t que
 	return len;
 }
 
-uint32_t caps_query_control(struct video *v, uint32_t stream_id, uint32_t control,
-			    uint32_t format, uint32_t *err)
+uint32_t caps_query_control(struct video *v, uint32_t stream_id, uint32_t control, uint32_t format,
+			    uint32_t *err)
 {
 	struct virtio_video_query_control_resp hdr = {
 		.hdr = {VIRTIO_VIDEO_RESP_OK_QUERY_CONTROL, stream_id}};
@@ -130,7 +130,8 @@ uint32_t caps_query_control(struct video *v, uint32_t stream_id, uint32_t contro
 		memcpy(vals, p, n * sizeof(*p));
 	} else if (control == VIRTIO_VIDEO_CONTROL_LEVEL && format == VIRTIO_VIDEO_FORMAT_H264 &&
 		   caps_coded_format(v, format)) {
-		for (uint32_t l = VIRTIO_VIDEO_LEVEL_H264_1_0; l <= VIRTIO_VIDEO_LEVEL_H264_5_1; l++)
+		for (uint32_t l = VIRTIO_VIDEO_LEVEL_H264_1_0; l <= VIRTIO_VIDEO_LEVEL_H264_5_1;
+		     l++)
 			vals[n++] = l;
 	} else {
 		*err = VIRTIO_VIDEO_RESP_ERR_UNSUPPORTED_CONTROL;

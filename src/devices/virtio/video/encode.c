@@ -320,8 +320,8 @@ uint32_t encode_queue_input(struct video *v, struct vstream *s, struct vres *r, 
 		return VIRTIO_VIDEO_RESP_ERR_OUT_OF_MEMORY;
 	r->refs++;
 	r->queued = true;
-	*j = (struct vjob){.kind = JOB_ENCODE, .s = s, .res = r, .timestamp = ts,
-			   .key = s->force_key};
+	*j = (struct vjob){
+		.kind = JOB_ENCODE, .s = s, .res = r, .timestamp = ts, .key = s->force_key};
 	s->force_key = false;
 	append_job(v, j);
 	return 0;

@@ -92,11 +92,13 @@ uint32_t vres_planes(const struct vres *r, unsigned n, const uint64_t *sizes, ui
 
 	for (unsigned i = 0; i < n; i++) {
 		if (r->num_planes == 1) {
-			/* One plane given for a multi-plane format: the planes follow each other. */
+			/* One plane given for a multi-plane format: the planes follow each other.
+			 */
 			offs[i] = at;
 			at += sizes[i];
 		} else if (r->num_planes == n) {
-			/* Single buffer: offsets into the whole; per plane: into the plane's pages. */
+			/* Single buffer: offsets into the whole; per plane: into the plane's pages.
+			 */
 			offs[i] = r->plane_offsets[i];
 			if (r->layout == VIRTIO_VIDEO_PLANES_LAYOUT_PER_PLANE)
 				offs[i] += r->plane_start[i];
@@ -155,8 +157,8 @@ int vres_read(const struct guest_memory *mem, const struct vres *r, uint64_t off
 	return copy(mem, r, off, dst, len, false);
 }
 
-int vres_write(const struct guest_memory *mem, const struct vres *r, uint64_t off,
-	       const void *src, uint64_t len)
+int vres_write(const struct guest_memory *mem, const struct vres *r, uint64_t off, const void *src,
+	       uint64_t len)
 {
 	/* The cast only lets one walker serve both directions; src is never written. */
 	return copy(mem, r, off, (uint8_t *)(uintptr_t)src, len, true);

@@ -148,8 +148,7 @@ void stream_plane_sizes(const struct vstream *s, uint64_t sizes[3], uint32_t str
 		sizes[i] = (uint64_t)strides[i] * rows[i];
 }
 
-void stream_get_params(const struct vstream *s, uint32_t queue_type,
-		       struct virtio_video_params *p)
+void stream_get_params(const struct vstream *s, uint32_t queue_type, struct virtio_video_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->queue_type = queue_type;
@@ -167,8 +166,8 @@ void stream_get_params(const struct vstream *s, uint32_t queue_type,
 		p->format = s->in_format;
 		p->num_planes = stream_num_planes(s);
 		for (unsigned i = 0; i < p->num_planes; i++)
-			p->plane_formats[i] = (struct virtio_video_plane_format){
-				(uint32_t)sizes[i], strides[i]};
+			p->plane_formats[i] =
+				(struct virtio_video_plane_format){(uint32_t)sizes[i], strides[i]};
 	} else {
 		p->format = s->out_format;
 		p->num_planes = 1;

@@ -264,8 +264,8 @@ static uint32_t cmd_queue(struct video *v, struct req *rq, uint32_t *err, bool d
 
 static uint32_t cmd_get_params(struct video *v, struct req *rq, uint32_t *err)
 {
-	struct virtio_video_params_cmd resp = {.hdr = {VIRTIO_VIDEO_RESP_OK_GET_PARAMS,
-						       rq->hdr.stream_id}};
+	struct virtio_video_params_cmd resp = {
+		.hdr = {VIRTIO_VIDEO_RESP_OK_GET_PARAMS, rq->hdr.stream_id}};
 
 	if (queue_index(rq->u.gp.queue_type) < 0) {
 		*err = VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;

@@ -19,15 +19,15 @@
 
 /* Limits on what a guest can make the device hold (past them: ERR_OUT_OF_MEMORY). */
 #define VIDEO_MAX_STREAMS   16
-#define VIDEO_MAX_RESOURCES 32	     /* per queue of a stream (V4L2's VIDEO_MAX_FRAME) */
-#define VIDEO_MAX_ENTRIES   8192     /* mem entries per resource */
+#define VIDEO_MAX_RESOURCES 32		/* per queue of a stream (V4L2's VIDEO_MAX_FRAME) */
+#define VIDEO_MAX_ENTRIES   8192	/* mem entries per resource */
 #define VIDEO_MAX_RES_BYTES (64u << 20) /* bytes per resource */
 /* Frame sizes and rates accepted; sizes are even because 4:2:0 chroma halves them. */
-#define VIDEO_MIN_DIM	 16
-#define VIDEO_MAX_WIDTH	 4096
-#define VIDEO_MAX_HEIGHT 4096
-#define VIDEO_MAX_FPS	 240
-#define VIDEO_CAPS_FPS_MAX 60 /* advertised range: 1-60, what V4L2 clients ask for */
+#define VIDEO_MIN_DIM	   16
+#define VIDEO_MAX_WIDTH	   4096
+#define VIDEO_MAX_HEIGHT   4096
+#define VIDEO_MAX_FPS	   240
+#define VIDEO_CAPS_FPS_MAX 60	/* advertised range: 1-60, what V4L2 clients ask for */
 #define VIDEO_MIN_BITRATE  1000 /* libavcodec takes kbit/s: below this there is no rate */
 #define VIDEO_MAX_BITRATE  1000000000u
 #define VIDEO_MAX_EVENTS   64 /* events waiting for eventq buffers */
@@ -36,10 +36,10 @@
 #define VIDEO_MAX_OUT_SIZE (16u << 20)
 #define VIDEO_MIN_OUT_SIZE 4096
 
-#define VIDEO_RESP_MAX	   1024 /* max_caps_length and max_resp_length */
-#define VIDEO_COMMANDQ	   0
-#define VIDEO_EVENTQ	   1
-#define VIDEO_RESP_SEGS	   24 /* a held response is at most 24 bytes: one byte per segment */
+#define VIDEO_RESP_MAX	1024 /* max_caps_length and max_resp_length */
+#define VIDEO_COMMANDQ	0
+#define VIDEO_EVENTQ	1
+#define VIDEO_RESP_SEGS 24 /* a held response is at most 24 bytes: one byte per segment */
 
 /* Where the response of a command answered later goes. */
 struct vresp {
@@ -156,19 +156,20 @@ uint32_t caps_default_profile(uint32_t format);
 bool caps_profile_valid(uint32_t format, uint32_t profile);
 /* Builds the QUERY_CAPABILITY / QUERY_CONTROL responses into v->resp; return length or 0. */
 uint32_t caps_query_capability(struct video *v, uint32_t stream_id, uint32_t queue_type);
-uint32_t caps_query_control(struct video *v, uint32_t stream_id, uint32_t control,
-			    uint32_t format, uint32_t *err);
+uint32_t caps_query_control(struct video *v, uint32_t stream_id, uint32_t control, uint32_t format,
+			    uint32_t *err);
 
 /* resource.c */
 uint32_t vres_create(struct video *v, const struct virtq_chain *c,
 		     const struct virtio_video_resource_create *rc, struct vres **out);
 void vres_put(struct vres *r);
-/* Where each of the n planes of sizes[] starts in r; returns 0 or an error code if one does not fit. */
+/* Where each of the n planes of sizes[] starts in r; returns 0 or an error code if one does not
+ * fit. */
 uint32_t vres_planes(const struct vres *r, unsigned n, const uint64_t *sizes, uint64_t *offs);
 int vres_read(const struct guest_memory *mem, const struct vres *r, uint64_t off, void *dst,
 	      uint64_t len);
-int vres_write(const struct guest_memory *mem, const struct vres *r, uint64_t off,
-	       const void *src, uint64_t len);
+int vres_write(const struct guest_memory *mem, const struct vres *r, uint64_t off, const void *src,
+	       uint64_t len);
 
 /* stream.c */
 struct vstream *stream_find(struct video *v, uint32_t id);
@@ -176,8 +177,7 @@ uint32_t stream_create(struct video *v, uint32_t id, uint32_t coded_format);
 void stream_destroy(struct video *v, struct vstream *s);
 void stream_cancel_queue(struct video *v, struct vstream *s, enum vq_idx q);
 void stream_free_resources(struct video *v, struct vstream *s, enum vq_idx q);
-void stream_get_params(const struct vstream *s, uint32_t queue_type,
-		       struct virtio_video_params *p);
+void stream_get_params(const struct vstream *s, uint32_t queue_type, struct virtio_video_params *p);
 uint32_t stream_set_params(struct video *v, struct vstream *s, const struct virtio_video_params *p);
 uint32_t stream_get_control(const struct vstream *s, uint32_t control, uint32_t *val);
 uint32_t stream_set_control(struct vstream *s, uint32_t control, bool has_val, uint32_t val);

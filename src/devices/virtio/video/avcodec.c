@@ -265,8 +265,8 @@ static void deinterleave_uv(struct enc_session *s)
 		uint8_t *v = f->data[2] + (size_t)y * (size_t)f->linesize[2];
 
 		for (uint32_t x = 0; x < cw; x++) {
-			u[x] = src[2 * x];
-			v[x] = src[2 * x + 1];
+			u[x] = src[(size_t)2 * x];
+			v[x] = src[(size_t)2 * x + 1];
 		}
 	}
 }

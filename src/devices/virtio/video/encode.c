@@ -92,7 +92,9 @@ void encode_deliver(struct video *v, struct vstream *s)
 		uint32_t flags = p.flags, size = p.size;
 
 		memmove(s->pkts, s->pkts + 1, --s->npkts * sizeof(s->pkts[0]));
-		memmove(s->outq, s->outq + 1, --s->noutq * sizeof(s->outq[0]));
+		for (unsigned i = 1; i < s->noutq; i++)
+			s->outq[i - 1] = s->outq[i];
+		s->noutq--;
 		if (off > r->size || p.size > r->size - off ||
 		    vres_write(v->d->mem, r, off, p.data, p.size)) {
 			/* The packet is lost, so the stream is broken: tell the guest. */

@@ -380,12 +380,10 @@ static uint32_t handle(struct video *v)
 	    rq.hdr.type <= VIRTIO_VIDEO_CMD_SET_CONTROL)
 		sz = &cmd_sizes[rq.hdr.type - VIRTIO_VIDEO_CMD_QUERY_CAPABILITY];
 
-	if (c->readable < sizeof(rq.hdr))
-		err = VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
-	else if (!sz)
+	if (c->readable >= sizeof(rq.hdr) && !sz)
 		err = VIRTIO_VIDEO_RESP_ERR_INVALID_OPERATION; /* unknown command */
-	else if (c->readable < sz->req || c->writable < sz->resp)
-		err = VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
+	else if (!sz || c->readable < sz->req || c->writable < sz->resp)
+		err = VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER; /* short request or response */
 	else if (rq.hdr.type != VIRTIO_VIDEO_CMD_QUERY_CAPABILITY &&
 		 rq.hdr.type != VIRTIO_VIDEO_CMD_STREAM_CREATE &&
 		 rq.hdr.type != VIRTIO_VIDEO_CMD_QUERY_CONTROL &&

@@ -11,13 +11,26 @@
 
 #define REQ_SLOT 8192u
 
-static void no_signal(struct virtio_device *d, unsigned q)
+/* The interrupt: called with the device lock held, from whichever thread completed. */
+static void on_signal(struct virtio_device *d, unsigned q)
 {
+	struct vguest *g = d->transport;
+
+	pthread_mutex_lock(&g->irq_lock);
+	pthread_cond_broadcast(&g->irq);
+	pthread_mutex_unlock(&g->irq_lock);
 }
 
 int vg_init(struct vguest *g, uint64_t mem)
 {
+	pthread_condattr_t a;
+
 	memset(g, 0, sizeof(*g));
+	pthread_mutex_init(&g->irq_lock, NULL);
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&g->irq, &a);
+	pthread_condattr_destroy(&a);
 	return vdrv_init(&g->drv, mem);
 }
 
@@ -27,7 +40,8 @@ int vg_attach(struct vguest *g, struct virtio_device *dev)
 	vdrv_queue_init(&g->drv, &g->cq, VG_CMDQ_SIZE, &dev->queues[0]);
 	vdrv_queue_init(&g->drv, &g->eq, VG_EVQ_SIZE, &dev->queues[1]);
 	g->big_req = vdrv_alloc(&g->drv, VG_REQ_MAX, 16);
-	dev->signal = no_signal;
+	dev->signal = on_signal;
+	dev->transport = g;
 	dev->acked_features = dev->ops->features;
 	for (unsigned q = 0; q < 2; q++) {
 		dev->queues[q].indirect = true;
@@ -43,6 +57,8 @@ int vg_attach(struct vguest *g, struct virtio_device *dev)
 void vg_destroy(struct vguest *g)
 {
 	vdrv_destroy(&g->drv);
+	pthread_cond_destroy(&g->irq);
+	pthread_mutex_destroy(&g->irq_lock);
 }
 
 void vg_kick(struct vguest *g, unsigned q)
@@ -117,24 +133,31 @@ bool vg_poll(struct vguest *g, int head)
 	return head >= 0 && head < VG_CMDQ_SIZE && g->used[head].done;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
 int vg_wait(struct vguest *g, int head, void *resp, uint32_t resp_len, int ms)
 {
-	uint64_t end = now_ms() + (uint64_t)ms;
+	struct timespec end;
 	uint32_t len;
+	bool done;
 
-	while (!vg_poll(g, head)) {
-		if (head < 0 || now_ms() > end)
-			return -1;
-		usleep(50);
+	if (head < 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += ms / 1000;
+	end.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (end.tv_nsec >= 1000000000) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000;
 	}
+	/* Polled under irq_lock: a completion after the poll signals after it, never lost. */
+	pthread_mutex_lock(&g->irq_lock);
+	while (!(done = vg_poll(g, head)))
+		if (pthread_cond_timedwait(&g->irq, &g->irq_lock, &end))
+			break;
+	if (!done)
+		done = vg_poll(g, head);
+	pthread_mutex_unlock(&g->irq_lock);
+	if (!done)
+		return -1;
 	len = g->used[head].len;
 	if (resp && g->resp_gpa[head])
 		memcpy(resp, vdrv_ptr(&g->drv, g->resp_gpa[head], resp_len),

@@ -9,6 +9,7 @@
  * over non-contiguous pages, as the ChromeOS guest driver builds them. Used
  * by the unit tests, the fuzz target and bench/video.
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -38,6 +39,9 @@ struct vguest {
 	struct vg_used used[VG_CMDQ_SIZE]; /* completions seen, by head */
 	uint64_t big_req;		   /* one request buffer of VG_REQ_MAX */
 	uint16_t next_desc;
+	/* The device's interrupts: waiters sleep until one instead of spinning. */
+	pthread_mutex_t irq_lock;
+	pthread_cond_t irq;
 };
 
 /* A resource's pages: entry k is VG_PAGE bytes at gpa[k] (scattered, descending). */

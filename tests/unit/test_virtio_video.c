@@ -839,6 +839,24 @@ static void test_malformed_requests(void **state)
 	sp.params.num_planes = 2;
 	sp.params.frame_rate = 100000;
 	expect(sp, VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER);
+
+	/* Frame sizes: past the limits refused, small and odd ones adjusted. */
+	sp.params = run.in;
+	sp.params.frame_width = 8192;
+	expect(sp, VIRTIO_VIDEO_RESP_ERR_OUT_OF_MEMORY);
+	sp.params.frame_width = 64;
+	sp.params.frame_height = 0xffffffff;
+	expect(sp, VIRTIO_VIDEO_RESP_ERR_OUT_OF_MEMORY);
+	sp.params.frame_width = 33;
+	sp.params.frame_height = 3;
+	sp.params.plane_formats[0].stride = 0;
+	expect(sp, VIRTIO_VIDEO_RESP_OK_NODATA);
+	assert_int_equal(vg_get_params(&g, SID, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, &sp.params),
+			 VIRTIO_VIDEO_RESP_OK_GET_PARAMS);
+	assert_int_equal(sp.params.frame_width, 34);
+	assert_int_equal(sp.params.frame_height, 16);
+	assert_int_equal(sp.params.plane_formats[0].stride, 34);
+	assert_int_equal(sp.params.plane_formats[1].plane_size, 34 * 8);
 }
 
 /* RESOURCE_CREATE with hostile entries. */

@@ -175,9 +175,10 @@ void stream_get_params(const struct vstream *s, uint32_t queue_type, struct virt
 	}
 }
 
-static uint32_t snap(uint32_t x, uint32_t min, uint32_t max)
+/* Small or odd sizes round up to the advertised steps (callers reject too large ones). */
+static uint32_t snap(uint32_t x, uint32_t min)
 {
-	x = x < min ? min : x > max ? max : x;
+	x = x < min ? min : x;
 	return (x + 1) & ~1u;
 }
 
@@ -190,9 +191,15 @@ uint32_t stream_set_params(struct video *v, struct vstream *s, const struct virt
 	if (p->queue_type == VIRTIO_VIDEO_QUEUE_TYPE_INPUT) {
 		if (!caps_raw_format(p->format))
 			return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
-		/* Sizes snap into the advertised range, as crosvm's closest resolution does. */
-		w = snap(p->frame_width, VIDEO_MIN_DIM, VIDEO_MAX_WIDTH);
-		h = snap(p->frame_height, VIDEO_MIN_DIM, VIDEO_MAX_HEIGHT);
+		/*
+		 * Frames larger than the limits would take more memory than the device
+		 * allows; smaller or odd ones are adjusted as V4L2's S_FMT may (the guest
+		 * reads the result back with GET_PARAMS).
+		 */
+		if (p->frame_width > VIDEO_MAX_WIDTH || p->frame_height > VIDEO_MAX_HEIGHT)
+			return VIRTIO_VIDEO_RESP_ERR_OUT_OF_MEMORY;
+		w = snap(p->frame_width, VIDEO_MIN_DIM);
+		h = snap(p->frame_height, VIDEO_MIN_DIM);
 		stride = p->num_planes ? p->plane_formats[0].stride : 0;
 		if (stride < w || stride > 2 * VIDEO_MAX_WIDTH)
 			stride = w;

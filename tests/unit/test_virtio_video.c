@@ -12,10 +12,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <libavcodec/avcodec.h>
+#include <linux/virtio_pci.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/virtio/pci.h"
 #include "devices/virtio/video/video.h"
 #include "video_guest.h"
 
@@ -1112,6 +1114,68 @@ static void test_error_event_without_buffers(void **state)
 	vg_buf_free(&tiny);
 }
 
+static void no_route(void *o, unsigned v, uint64_t addr, uint32_t data)
+{
+}
+
+static void no_fire(void *o, unsigned v)
+{
+}
+
+#define COMMON(f) offsetof(struct virtio_pci_common_cfg, f)
+
+/* Behind the virtio-pci transport: identity, queue sizes, config space, and a reset. */
+static void test_pci_transport(void **state)
+{
+	static struct virtio_pci vp;
+	struct virtio_pci_host host = {NULL, {no_route, no_fire, NULL}, NULL};
+	uint32_t v = 0;
+	char name[33] = {0};
+	uint16_t q = 0;
+	int h;
+
+	virtio_pci_init(&vp, &dev, 0xc0000000ull, host);
+	vp.fn.cfg_read(&vp.fn, 0, (uint8_t *)&v, 4);
+	assert_int_equal(v, 0x105eu << 16 | 0x1af4); /* 0x1040 + device 30 */
+	for (uint16_t sel = 0; sel < 2; sel++) {
+		uint16_t size = 0;
+
+		virtio_pci_bar_write(&vp, COMMON(queue_select), (uint8_t *)&sel, 2);
+		virtio_pci_bar_read(&vp, COMMON(queue_size), (uint8_t *)&size, 2);
+		assert_int_equal(size, sel ? 256 : 1024);
+	}
+	virtio_pci_bar_read(&vp, VPCI_DEVICE + 4, (uint8_t *)&v, 4);
+	assert_int_equal(v, 1024); /* max_caps_length */
+	for (unsigned i = 0; i < 32; i += 4)
+		virtio_pci_bar_read(&vp, VPCI_DEVICE + 12 + i, (uint8_t *)name + i, 4);
+	assert_string_equal(name, "libavcodec");
+
+	/* A reset with a stream, resources and a held command: all of it goes. */
+	assert_int_equal(vg_attach(&g, &dev), 0);
+	open_stream(VIRTIO_VIDEO_FORMAT_H264, VIRTIO_VIDEO_FORMAT_NV12,
+		    VIRTIO_VIDEO_BITRATE_MODE_VBR, 500000, 1000000, 0);
+	create_buffers();
+	encode(0, 2, MOVING);
+	h = vg_resource_queue(&g, SID, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT, OUT_ID, 0);
+	assert_false(vg_poll(&g, h));
+	virtio_pci_bar_write(&vp, COMMON(device_status), (uint8_t *)&q, 1); /* reset */
+	assert_false(dev.driver_ok);
+	assert_false(vg_poll(&g, h)); /* the rings were reset: nothing is returned into them */
+	assert_int_equal(vg_attach(&g, &dev), 0);
+	{
+		struct virtio_video_params p;
+
+		assert_int_equal(vg_get_params(&g, SID, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, &p),
+				 VIRTIO_VIDEO_RESP_ERR_INVALID_STREAM_ID);
+	}
+	run.n = 0;
+	run.stream_len = 0;
+	open_stream(VIRTIO_VIDEO_FORMAT_H264, VIRTIO_VIDEO_FORMAT_NV12,
+		    VIRTIO_VIDEO_BITRATE_MODE_VBR, 500000, 1000000, 0);
+	create_buffers();
+	encode(0, 1, MOVING);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1133,6 +1197,7 @@ int main(void)
 		T(test_response_buffers),
 		T(test_limits),
 		T(test_error_event_without_buffers),
+		T(test_pci_transport),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -524,6 +524,20 @@ static void force_keyframe(bool with_value)
 	assert_int_equal(vg_cmd_hdr(&g, &c, with_value ? 24 : 16), VIRTIO_VIDEO_RESP_OK_NODATA);
 }
 
+/* Whether encoded frame k holds an H.264 NAL unit of type t (7: SPS, 8: PPS, 5: IDR slice). */
+static bool has_nal(unsigned k, unsigned t)
+{
+	size_t off = 0;
+
+	for (unsigned i = 0; i < k; i++)
+		off += run.size[i];
+	for (size_t i = off; i + 3 < off + run.size[k]; i++)
+		if (run.stream[i] == 0 && run.stream[i + 1] == 0 && run.stream[i + 2] == 1 &&
+		    (run.stream[i + 3] & 0x1f) == t)
+			return true;
+	return false;
+}
+
 static void test_force_keyframe(void **state)
 {
 	open_stream(VIRTIO_VIDEO_FORMAT_H264, VIRTIO_VIDEO_FORMAT_NV12,
@@ -538,6 +552,10 @@ static void test_force_keyframe(void **state)
 		bool key = k == 0 || k == 5 || k == 8;
 
 		assert_int_equal(!!(run.flags[k] & VIRTIO_VIDEO_BUFFER_FLAG_IFRAME), key);
+		/* PREPEND_SPSPPS_TO_IDR reads 1: every IDR carries SPS and PPS in band. */
+		assert_int_equal(has_nal(k, 5), key);
+		assert_int_equal(has_nal(k, 7), key);
+		assert_int_equal(has_nal(k, 8), key);
 	}
 	/* VP8 too, if present. */
 	if (avcodec_find_encoder_by_name("libvpx")) {

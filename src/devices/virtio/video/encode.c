@@ -159,8 +159,15 @@ static int prepare_session(struct video *v, struct vstream *s, const struct enc_
 		return 1; /* a new session: pts restarts */
 	}
 	if (s->sess.bitrate != p->bitrate || s->sess.peak != p->peak || s->sess.fps != p->fps) {
+		int r = v->enc->set_rate(s->session, p);
+
+		if (r) {
+			/* The next frame starts a fresh session with these values. */
+			v->enc->close(s->session);
+			s->session = NULL;
+			return r;
+		}
 		s->sess = *p;
-		return v->enc->set_rate(s->session, p);
 	}
 	return 0;
 }
@@ -205,10 +212,14 @@ static void run_encode(struct video *v, struct vjob *j, struct collected *c)
 		j->res->queued = false;
 		video_complete_buffer(v, &j->res->resp, j->timestamp, flags, 0);
 	}
-	if (flags && !s->dead) {
+	if (s->dead)
+		return;
+	/* One error event (and log line) per run of failures, not one per frame. */
+	if (flags && !s->reported_error) {
 		log_warn("virtio-video: stream %u: encoding failed (%d)", s->id, r);
 		video_event(v, VIRTIO_VIDEO_EVENT_ERROR, s->id);
 	}
+	s->reported_error = flags != 0;
 }
 
 static void run_flush(struct video *v, struct vjob *j, struct collected *c)

@@ -50,6 +50,7 @@ struct run {
 };
 
 static struct run run;
+static unsigned stream_fps = FPS; /* the frame rate open_stream sets */
 
 static int setup(void **state)
 {
@@ -57,6 +58,7 @@ static int setup(void **state)
 	    vg_attach(&g, &dev))
 		return -1;
 	memset(&run, 0, sizeof(run));
+	stream_fps = FPS;
 	return 0;
 }
 
@@ -136,12 +138,12 @@ static void open_stream(uint32_t codec, uint32_t in_format, uint32_t mode, uint3
 {
 	run.sid = SID;
 	run.cfg = (struct vg_stream_cfg){
-		codec, in_format, W,	H,	 FPS,
+		codec, in_format, W,	H,	 stream_fps,
 		mode,  bitrate,	  peak, profile, codec == VIRTIO_VIDEO_FORMAT_H264 ? 0x10a : 0};
 	assert_int_equal(vg_open_stream(&g, run.sid, &run.cfg, &run.in, &run.out), 0);
 	assert_int_equal(run.in.frame_width, W);
 	assert_int_equal(run.in.frame_height, H);
-	assert_int_equal(run.in.frame_rate, FPS);
+	assert_int_equal(run.in.frame_rate, stream_fps);
 	assert_int_equal(run.out.format, codec);
 	run.frame_size = 0;
 	for (unsigned p = 0; p < run.in.num_planes; p++)
@@ -214,14 +216,28 @@ static void encode(unsigned first, unsigned n, enum scene sc)
 		encode_one(i, sc);
 }
 
-/* kbit/s of encoded frames [from, from + FPS). */
+/* kbit/s of the second of encoded frames starting at from. */
 static double window_kbps(unsigned from)
 {
 	uint64_t bytes = 0;
 
-	for (unsigned k = from; k < from + FPS; k++)
+	for (unsigned k = from; k < from + stream_fps; k++)
 		bytes += run.size[k];
 	return (double)bytes * 8 / 1000;
+}
+
+/* The first H.264 NAL unit of type t (7: SPS, 8: PPS, 5: IDR slice) in encoded frame k. */
+static const uint8_t *find_nal(unsigned k, unsigned t)
+{
+	size_t off = 0;
+
+	for (unsigned i = 0; i < k; i++)
+		off += run.size[i];
+	for (size_t i = off; i + 3 < off + run.size[k]; i++)
+		if (run.stream[i] == 0 && run.stream[i + 1] == 0 && run.stream[i + 2] == 1 &&
+		    (run.stream[i + 3] & 0x1f) == t)
+			return run.stream + i + 3;
+	return NULL;
 }
 
 /* Decodes the whole stream; returns frames decoded and the mean PSNR against the scene. */
@@ -388,6 +404,14 @@ static void test_h264_quality(void **state)
 	encode(0, 60, MOVING);
 	assert_true(run.flags[0] & VIRTIO_VIDEO_BUFFER_FLAG_IFRAME);
 	assert_false(run.flags[1] & VIRTIO_VIDEO_BUFFER_FLAG_IFRAME);
+	/* Profile and level hold from the first frame: the first SPS says High, level 4.0. */
+	{
+		const uint8_t *sps = find_nal(0, 7);
+
+		assert_non_null(sps);
+		assert_int_equal(sps[1], 100); /* profile_idc: High */
+		assert_int_equal(sps[3], 40);  /* level_idc: 4.0 */
+	}
 	assert_int_equal(decode("h264", MOVING, &psnr, &min_psnr), 60);
 	print_message("h264 I420 500 kbit/s: mean PSNR %.1f dB, min %.1f dB, %zu bytes\n", psnr,
 		      min_psnr, run.stream_len);
@@ -476,6 +500,19 @@ static void test_cbr_rate(void **state)
 		print_message("CBR moving, second %u: %.0f kbit\n", w, k);
 		assert_true(k > 450 && k < 550);
 	}
+	/* At 15 fps the same rate means twice the bits a frame: the frame rate is applied too. */
+	destroy_stream(SID);
+	stream_fps = 15;
+	open_stream(VIRTIO_VIDEO_FORMAT_H264, VIRTIO_VIDEO_FORMAT_YUV420,
+		    VIRTIO_VIDEO_BITRATE_MODE_CBR, 500000, 1000000, VIRTIO_VIDEO_PROFILE_H264_MAIN);
+	create_buffers();
+	encode(0, 2 * 15, MOVING);
+	for (unsigned w = 0; w < 2; w++) {
+		double k = window_kbps(w * 15);
+
+		print_message("CBR 15 fps, second %u: %.0f kbit\n", w, k);
+		assert_true(k > 450 && k < 550);
+	}
 }
 
 /*
@@ -524,18 +561,9 @@ static void force_keyframe(bool with_value)
 	assert_int_equal(vg_cmd_hdr(&g, &c, with_value ? 24 : 16), VIRTIO_VIDEO_RESP_OK_NODATA);
 }
 
-/* Whether encoded frame k holds an H.264 NAL unit of type t (7: SPS, 8: PPS, 5: IDR slice). */
 static bool has_nal(unsigned k, unsigned t)
 {
-	size_t off = 0;
-
-	for (unsigned i = 0; i < k; i++)
-		off += run.size[i];
-	for (size_t i = off; i + 3 < off + run.size[k]; i++)
-		if (run.stream[i] == 0 && run.stream[i + 1] == 0 && run.stream[i + 2] == 1 &&
-		    (run.stream[i + 3] & 0x1f) == t)
-			return true;
-	return false;
+	return find_nal(k, t) != NULL;
 }
 
 static void test_force_keyframe(void **state)

@@ -160,6 +160,78 @@ def main():
         + bytes([4]) + struct.pack("<Q", 300 << 10) + bytes([6]) + bytes([5]))
     put(t, "stats-writable", bytes([0]) + chain(2, [(b"\0" * 30, True)])
         + chain(2, [(rep, False)]) + bytes([6, 5]))
+    video_seeds(put)
+
+
+def video_seeds(put):
+    """fuzz_virtio_video: command sequences as the guest driver sends them."""
+    t = "fuzz_virtio_video"
+    data = 2 << 20  # the fuzz target's data area: resources point here
+    w, h = 64, 32
+    frame = w * h * 3 // 2
+
+    def cmd(req, resp_len):
+        return bytes([0]) + struct.pack("<HH", len(req), resp_len) + req
+
+    def hdr(typ, sid):
+        return struct.pack("<II", typ, sid)
+
+    def params(queue, fmt, fps=30, planes=3, size=0):
+        p = struct.pack("<IIIIII", queue, fmt, w, h, 1, 32) + struct.pack("<IIII", 0, 0, w, h)
+        p += struct.pack("<II", fps, planes) + struct.pack("<II", size, w) + b"\0" * 56
+        return p
+
+    def res_create(sid, queue, rid, addr, pages, offset=0):
+        r = hdr(0x104, sid) + struct.pack("<IIII", queue, rid, 1, 1)
+        r += struct.pack("<8I", offset, 0, 0, 0, 0, 0, 0, 0) + struct.pack("<8I", pages, 0, 0, 0, 0, 0, 0, 0)
+        for k in range(pages):  # every other page, last first
+            r += struct.pack("<QI4x", addr + (2 * (pages - 1 - k) + 1) * 4096, 4096)
+        return r
+
+    def res_queue(sid, queue, rid, ts):
+        return hdr(0x105, sid) + struct.pack("<IIQI8I4x", queue, rid, ts, 1, 0, 0, 0, 0, 0, 0, 0, 0)
+
+    def ctl(typ, sid, control, val=None):
+        return hdr(typ, sid) + struct.pack("<I4x", control) + (b"" if val is None else struct.pack("<I4x", val))
+
+    def data_op(off, payload):
+        return bytes([3]) + struct.pack("<I", off)[:3] + struct.pack("<H", len(payload)) + payload
+
+    wait = bytes([2]) * 4
+    sid = 1
+    probe = (cmd(hdr(0x100, 0) + struct.pack("<I4x", 0x100), 1024)
+             + cmd(hdr(0x100, 0) + struct.pack("<I4x", 0x101), 1024)
+             + cmd(hdr(0x10a, 0) + struct.pack("<I4xI4x", 2, 0x1002), 1024)
+             + cmd(hdr(0x10a, 0) + struct.pack("<I4xI4x", 3, 0x1002), 1024))
+    opened = (cmd(hdr(0x101, sid) + struct.pack("<III4x", 0, 0, 0x1002) + b"fuzz".ljust(64, b"\0"), 64)
+              + cmd(hdr(0x108, sid) + struct.pack("<I4x", 0x100), 1024)
+              + cmd(hdr(0x108, sid) + struct.pack("<I4x", 0x101), 1024)
+              + cmd(ctl(0x10b, sid, 2), 64) + cmd(ctl(0x10b, sid, 3), 64) + cmd(ctl(0x10b, sid, 1), 64)
+              + cmd(ctl(0x10c, sid, 5, 1), 64) + cmd(ctl(0x10c, sid, 1, 300000), 64)
+              + cmd(ctl(0x10c, sid, 6, 600000), 64)
+              + cmd(hdr(0x109, sid) + params(0x101, 0x1002, planes=1, size=65536), 64)
+              + cmd(hdr(0x109, sid) + params(0x100, 4), 64))
+    pages_in = (frame + 4095) // 4096
+    buffers = (cmd(res_create(sid, 0x100, 1, data, pages_in), 64)
+               + cmd(res_create(sid, 0x101, 2, data + 2 * pages_in * 4096, 4), 64))
+    frames = data_op(0, bytes(range(256)) * 8)
+    encode = (cmd(res_queue(sid, 0x101, 2, 0), 64) + cmd(ctl(0x10c, sid, 4), 64)
+              + cmd(res_queue(sid, 0x100, 1, 1234), 64) + wait)
+    drain = cmd(hdr(0x103, sid), 64) + cmd(res_queue(sid, 0x101, 2, 0), 64) + wait
+    close = (cmd(hdr(0x107, sid) + struct.pack("<I4x", 0x101), 64)
+             + cmd(hdr(0x107, sid) + struct.pack("<I4x", 0x100), 64) + cmd(hdr(0x102, sid), 64))
+    put(t, "encode-drain", probe + opened + buffers + frames + encode + drain + close)
+    # Destroyed with buffers still queued; an error event with no event buffer, then one.
+    err_frame = data_op((2 * (pages_in - 1) + 1) * 4096, b"\xee\x0e")  # the frame's first page
+    put(t, "error-event", opened + buffers + err_frame + encode + bytes([1, 2]) + wait
+        + cmd(res_queue(sid, 0x101, 2, 0), 64) + cmd(hdr(0x102, sid), 64))
+    # Malformed: short, unknown, bad ids and counts, tiny response buffers.
+    bad = (cmd(b"\x01\x01", 64) + cmd(hdr(0x1ff, 3), 64) + cmd(hdr(0x108, 9), 4)
+           + cmd(hdr(0x108, 9) + struct.pack("<I4x", 0x100), 16)
+           + cmd(res_create(sid, 0x100, 1, 0xffffffffffffe000, 1), 64)
+           + cmd(ctl(0x10c, sid, 99, 1), 64) + cmd(ctl(0x10c, sid, 1), 64))
+    put(t, "malformed", opened + bad + cmd(res_queue(sid, 0x100, 77, 0), 8) + close)
+
 
 
 if __name__ == "__main__":

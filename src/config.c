@@ -38,6 +38,9 @@ const char config_run_usage[] =
 	"                         PATH/crosvm-PID.sock. Removed when the VM ends.\n"
 	"      --balloon, --no-balloon\n"
 	"                         with or without the virtio-balloon device (default: with)\n"
+	"      --video-encoder[=libavcodec]\n"
+	"                         add a virtio-video encoder (H.264, VP8, VP9 from NV12\n"
+	"                         or I420 frames), encoding with libavcodec\n"
 	"      --log-level LEVEL  error, warn, info (default) or debug\n"
 	"      --syslog-tag TAG   also log to syslog under TAG (done anyway, as \"crosvm\",\n"
 	"                         when stderr is not a terminal)\n"
@@ -63,14 +66,21 @@ enum opt_id {
 	OPT_BALLOON,
 	OPT_NO_BALLOON,
 	OPT_SYSLOG_TAG,
+	OPT_VIDEO_ENCODER,
 	OPT_HELP
+};
+
+enum opt_value {
+	VAL_NONE,
+	VAL_REQUIRED,
+	VAL_OPTIONAL, /* only as --flag=VALUE */
 };
 
 struct opt {
 	enum opt_id id;
 	char short_name;
 	const char *long_name;
-	bool takes_value;
+	enum opt_value value;
 };
 
 static const struct opt opts[] = {
@@ -90,6 +100,19 @@ static const struct opt opts[] = {
 	{OPT_NO_BALLOON, 0, "no-balloon", false},
 	{OPT_SYSLOG_TAG, 0, "syslog-tag", true},
 	{OPT_HELP, 'h', "help", false},
+	{OPT_INITRD, 'i', "initrd", VAL_REQUIRED},
+	{OPT_PARAMS, 'p', "params", VAL_REQUIRED},
+	{OPT_MEM, 'm', "mem", VAL_REQUIRED},
+	{OPT_CPUS, 'c', "cpus", VAL_REQUIRED},
+	{OPT_SERIAL, 0, "serial", VAL_REQUIRED},
+	{OPT_LOG_LEVEL, 0, "log-level", VAL_REQUIRED},
+	{OPT_NO_RNG, 0, "no-rng", VAL_NONE},
+	{OPT_ROOT, 'r', "root", VAL_REQUIRED},
+	{OPT_RWROOT, 0, "rwroot", VAL_REQUIRED},
+	{OPT_DISK, 'd', "disk", VAL_REQUIRED},
+	{OPT_RWDISK, 0, "rwdisk", VAL_REQUIRED},
+	{OPT_HELP, 'h', "help", VAL_NONE},
+	{OPT_VIDEO_ENCODER, 0, "video-encoder", VAL_OPTIONAL},
 };
 
 static const struct opt *find_opt(const char *arg, const char **inline_value)
@@ -312,6 +335,23 @@ out:
 	return ret;
 }
 
+static int parse_video_encoder(const char *v, struct vm_config *cfg, char *err, size_t errlen)
+{
+	if (v && strcmp(v, "libavcodec")) {
+		snprintf(err, errlen, "--video-encoder: unknown backend '%s' (libavcodec)", v);
+		return -1;
+	}
+#ifdef CROSVM_HAVE_VIDEO
+	cfg->video_encoder = true;
+	return 0;
+#else
+	snprintf(err, errlen,
+		 "--video-encoder: this crosvm was built without libavcodec (meson "
+		 "-Dvideo=enabled)");
+	return -1;
+#endif
+}
+
 static int parse_value(const struct opt *o, const char *v, struct vm_config *cfg, char *err,
 		       size_t errlen)
 {
@@ -390,6 +430,7 @@ static int parse_value(const struct opt *o, const char *v, struct vm_config *cfg
 	case OPT_NO_RNG:
 	case OPT_BALLOON:
 	case OPT_NO_BALLOON:
+	case OPT_VIDEO_ENCODER:
 	case OPT_HELP:
 		break; /* switches: set_switch() */
 	}
@@ -468,12 +509,17 @@ enum parse_result config_parse_run(int argc, char **argv, struct vm_config *cfg,
 		}
 		if (o->id == OPT_HELP)
 			return PARSE_HELP;
-		if (!o->takes_value) {
-			if (v) {
+		if (o->value != VAL_REQUIRED) {
+			if (v && o->value == VAL_NONE) {
 				snprintf(err, errlen, "--%s: takes no value", o->long_name);
 				return PARSE_ERROR;
 			}
-			set_switch(o, cfg);
+			if (o->id == OPT_VIDEO_ENCODER) {
+				if (parse_video_encoder(v, cfg, err, errlen))
+					return PARSE_ERROR;
+			} else {
+				set_switch(o, cfg);
+			}
 			continue;
 		}
 		if (!v) {

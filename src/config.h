@@ -52,6 +52,7 @@ struct vm_config {
 	struct disk_config disks[MAX_DISKS]; /* in /dev/vdX order; a root disk is first */
 	unsigned nr_disks;
 	bool rng;		 /* virtio-rng (on by default, as in crosvm) */
+	bool video_encoder;	 /* virtio-video encoder (libavcodec) */
 	bool balloon;		 /* virtio-balloon (on by default, as in crosvm) */
 	const char *socket_path; /* -s: control socket, NULL for none */
 	const char *syslog_tag;	 /* --syslog-tag, NULL for the default */

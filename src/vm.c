@@ -29,6 +29,9 @@
 #include "devices/virtio/balloon.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/rng.h"
+#ifdef CROSVM_HAVE_VIDEO
+#include "devices/virtio/video/video.h"
+#endif
 #include "util/term.h"
 
 static const uint16_t serial_ports[SERIAL_PORTS] = {0x3f8, 0x2f8, 0x3e8, 0x2e8};
@@ -396,6 +399,17 @@ static int setup_virtio(struct vm *vm, const struct blk_disk *disks)
 			return EXIT_RUNTIME;
 		vm->balloon = &balloon;
 	}
+#ifdef CROSVM_HAVE_VIDEO
+	/* Last, so the slots of the other devices stay where they were. */
+	if (vm->cfg->video_encoder) {
+		static struct virtio_host video;
+
+		if (virtio_video_init(&video.dev, &vm->mem, &avcodec_encoder))
+			FAIL(EXIT_RUNTIME, "virtio-video: cannot start its encoder thread");
+		if (add_virtio(vm, &video))
+			return EXIT_RUNTIME;
+	}
+#endif
 	return 0;
 }
 

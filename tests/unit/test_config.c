@@ -86,6 +86,29 @@ static void test_errors(void **state)
 	assert_int_equal(PARSE("--log-level", "loud", "bz"), PARSE_ERROR);
 }
 
+/* The control socket, the balloon switch and the syslog tag. */
+static void test_control_flags(void **state)
+{
+	assert_int_equal(PARSE("bz"), PARSE_OK);
+	assert_true(cfg.balloon);
+	assert_null(cfg.socket_path);
+	assert_null(cfg.syslog_tag);
+	assert_int_equal(PARSE("-s", "/run/vm.sock", "--no-balloon", "--syslog-tag", "vm1", "bz"),
+			 PARSE_OK);
+	assert_string_equal(cfg.socket_path, "/run/vm.sock");
+	assert_false(cfg.balloon);
+	assert_string_equal(cfg.syslog_tag, "vm1");
+	assert_int_equal(PARSE("--no-balloon", "--balloon", "--socket=/tmp", "bz"), PARSE_OK);
+	assert_true(cfg.balloon);
+	assert_string_equal(cfg.socket_path, "/tmp");
+	assert_int_equal(PARSE("--socket=", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--socket"));
+	assert_int_equal(PARSE("--balloon=yes", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--balloon"));
+	assert_int_equal(PARSE("--syslog-tag", "", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--syslog-tag"));
+}
+
 static void test_serial(void **state)
 {
 	char *cl;
@@ -168,6 +191,19 @@ static void test_disks(void **state)
 	assert_int_equal(PARSE("--no-rng", "bz"), PARSE_OK);
 	assert_false(cfg.rng);
 	assert_int_equal(PARSE("--no-rng=1", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("--video-encoder=vaapi", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--video-encoder"));
+#ifdef CROSVM_HAVE_VIDEO
+	assert_int_equal(PARSE("bz"), PARSE_OK);
+	assert_false(cfg.video_encoder);
+	assert_int_equal(PARSE("--video-encoder", "bz"), PARSE_OK);
+	assert_true(cfg.video_encoder);
+	assert_int_equal(PARSE("--video-encoder=libavcodec", "bz"), PARSE_OK);
+	assert_true(cfg.video_encoder);
+#else
+	assert_int_equal(PARSE("--video-encoder", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "without libavcodec"));
+#endif
 }
 
 int main(void)
@@ -175,7 +211,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults), cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_errors),	 cmocka_unit_test(test_serial),
-		cmocka_unit_test(test_disks),
+		cmocka_unit_test(test_disks),	 cmocka_unit_test(test_control_flags),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

@@ -25,6 +25,7 @@ struct virtio_device_ops {
 	uint64_t features; /* device-specific and ring features offered */
 	unsigned nr_queues;
 	uint16_t queue_max;
+	uint16_t queue_size[VIRTIO_MAX_QUEUES]; /* per queue, when it differs from queue_max */
 	uint32_t config_size;
 	void (*config_read)(struct virtio_device *d, uint32_t off, uint8_t *data, uint32_t len);
 	void (*config_write)(struct virtio_device *d, uint32_t off, const uint8_t *data,

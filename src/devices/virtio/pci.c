@@ -112,7 +112,8 @@ static void device_reset(struct virtio_pci *vp)
 		d->ops->reset(d);
 	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
 		virtq_reset(&d->queues[q]);
-		d->queues[q].size = d->ops->queue_max;
+		d->queues[q].size =
+			d->ops->queue_size[q] ? d->ops->queue_size[q] : d->ops->queue_max;
 		vp->queue_vector[q] = VIRTIO_MSI_NO_VECTOR;
 	}
 	d->acked_features = 0;

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Stream state: parameters of both queues, the controls, and the resources.
+ * Rules follow crosvm's current ones: bitrate mode, profile and level may
+ * change until a resource exists on the stream; bitrate and peak change live;
+ * a queue's format and size may change until that queue has resources.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices/virtio/video/video_priv.h"
+
+#define DEFAULT_WIDTH	640
+#define DEFAULT_HEIGHT	480
+#define DEFAULT_FPS	30
+#define DEFAULT_BITRATE 1000000 /* bits/s; the guest driver sets its own right after */
+#define DEFAULT_LEVEL	(VIRTIO_VIDEO_LEVEL_H264_1_0 + 10) /* 4.0: up to 1080p30 */
+#define MAX_BUFFERS	VIDEO_MAX_RESOURCES
+
+struct vstream *stream_find(struct video *v, uint32_t id)
+{
+	for (unsigned i = 0; i < VIDEO_MAX_STREAMS; i++)
+		if (v->streams[i] && v->streams[i]->id == id)
+			return v->streams[i];
+	return NULL;
+}
+
+/* Room for the worst packet a frame can give: a raw frame, within bounds. */
+static uint32_t default_out_size(uint32_t w, uint32_t h)
+{
+	uint64_t n = (uint64_t)w * h * 3 / 2;
+
+	if (n < (1u << 20))
+		n = 1u << 20;
+	return n > VIDEO_MAX_OUT_SIZE ? VIDEO_MAX_OUT_SIZE : (uint32_t)n;
+}
+
+uint32_t stream_create(struct video *v, uint32_t id, uint32_t coded_format)
+{
+	struct vstream *s;
+	unsigned slot = VIDEO_MAX_STREAMS;
+
+	if (stream_find(v, id))
+		return VIRTIO_VIDEO_RESP_ERR_INVALID_STREAM_ID;
+	if (!caps_coded_format(v, coded_format))
+		return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
+	for (unsigned i = 0; i < VIDEO_MAX_STREAMS && slot == VIDEO_MAX_STREAMS; i++)
+		if (!v->streams[i])
+			slot = i;
+	if (slot == VIDEO_MAX_STREAMS)
+		return VIRTIO_VIDEO_RESP_ERR_OUT_OF_MEMORY;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return VIRTIO_VIDEO_RESP_ERR_OUT_OF_MEMORY;
+	s->id = id;
+	s->in_format = VIRTIO_VIDEO_FORMAT_NV12;
+	s->width = s->stride = DEFAULT_WIDTH;
+	s->height = DEFAULT_HEIGHT;
+	s->fps = DEFAULT_FPS;
+	s->out_format = coded_format;
+	s->out_size = default_out_size(s->width, s->height);
+	/* VBR is the default: the guest driver never sends mode 0, only CBR (1). */
+	s->mode = VIRTIO_VIDEO_BITRATE_MODE_VBR;
+	s->bitrate = DEFAULT_BITRATE;
+	s->peak = 2 * DEFAULT_BITRATE;
+	s->profile = caps_default_profile(coded_format);
+	s->level = DEFAULT_LEVEL;
+	v->streams[slot] = s;
+	return 0;
+}
+
+/* Answers every queued buffer of queue q with ERR (their chains are then free). */
+void stream_cancel_queue(struct video *v, struct vstream *s, enum vq_idx q)
+{
+	for (unsigned i = 0; i < s->nres[q]; i++) {
+		struct vres *r = s->res[q][i];
+
+		if (r->queued) {
+			r->queued = false;
+			video_complete_buffer(v, &r->resp, 0, VIRTIO_VIDEO_BUFFER_FLAG_ERR, 0);
+		}
+	}
+	if (q == VQ_OUT) {
+		s->noutq = 0;
+		for (unsigned i = 0; i < s->npkts; i++)
+			free(s->pkts[i].data);
+		s->npkts = 0;
+	}
+	/* Clearing either queue ends a drain, so its flush goes too. */
+	encode_cancel_stream(v, s, q == VQ_IN && !s->draining);
+	if (s->draining) {
+		/* A cleared queue ends the drain (V4L2 STREAMOFF): it will not complete. */
+		s->draining = false;
+		video_complete_hdr(v, &s->drain_resp, VIRTIO_VIDEO_RESP_ERR_INVALID_OPERATION);
+	}
+}
+
+void stream_free_resources(struct video *v, struct vstream *s, enum vq_idx q)
+{
+	stream_cancel_queue(v, s, q);
+	for (unsigned i = 0; i < s->nres[q]; i++)
+		vres_put(s->res[q][i]);
+	s->nres[q] = 0;
+}
+
+void stream_destroy(struct video *v, struct vstream *s)
+{
+	for (unsigned i = 0; i < VIDEO_MAX_STREAMS; i++)
+		if (v->streams[i] == s)
+			v->streams[i] = NULL;
+	stream_free_resources(v, s, VQ_IN);
+	stream_free_resources(v, s, VQ_OUT);
+	encode_cancel_stream(v, s, false);
+	if (v->busy && v->busy->s == s) {
+		s->dead = true; /* the encoder thread is using it: it frees it when done */
+		return;
+	}
+	encode_free_session(v, s);
+	free(s);
+}
+
+unsigned stream_num_planes(const struct vstream *s)
+{
+	return s->in_format == VIRTIO_VIDEO_FORMAT_NV12 ? 2 : 3;
+}
+
+void stream_plane_sizes(const struct vstream *s, uint64_t sizes[3], uint32_t strides[3],
+			uint32_t rows[3], uint32_t row_bytes[3])
+{
+	uint32_t ch = (s->height + 1) / 2;
+
+	strides[0] = s->stride;
+	rows[0] = s->height;
+	row_bytes[0] = s->width;
+	if (s->in_format == VIRTIO_VIDEO_FORMAT_NV12) {
+		strides[1] = s->stride; /* interleaved Cb Cr */
+		rows[1] = ch;
+		row_bytes[1] = s->width;
+		strides[2] = rows[2] = row_bytes[2] = 0;
+	} else {
+		for (int i = 1; i < 3; i++) {
+			strides[i] = s->stride / 2;
+			rows[i] = ch;
+			row_bytes[i] = s->width / 2;
+		}
+	}
+	for (int i = 0; i < 3; i++)
+		sizes[i] = (uint64_t)strides[i] * rows[i];
+}
+
+void stream_get_params(const struct vstream *s, uint32_t queue_type, struct virtio_video_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->queue_type = queue_type;
+	p->frame_width = s->width;
+	p->frame_height = s->height;
+	p->min_buffers = 1; /* no lookahead: one buffer in flight is enough */
+	p->max_buffers = MAX_BUFFERS;
+	p->crop = (struct virtio_video_crop){0, 0, s->width, s->height};
+	p->frame_rate = s->fps;
+	if (queue_type == VIRTIO_VIDEO_QUEUE_TYPE_INPUT) {
+		uint64_t sizes[3];
+		uint32_t strides[3], rows[3], row_bytes[3];
+
+		stream_plane_sizes(s, sizes, strides, rows, row_bytes);
+		p->format = s->in_format;
+		p->num_planes = stream_num_planes(s);
+		for (unsigned i = 0; i < p->num_planes; i++)
+			p->plane_formats[i] =
+				(struct virtio_video_plane_format){(uint32_t)sizes[i], strides[i]};
+	} else {
+		p->format = s->out_format;
+		p->num_planes = 1;
+		p->plane_formats[0].plane_size = s->out_size;
+	}
+}
+
+/* Small or odd sizes round up to the advertised steps (callers reject too large ones). */
+static uint32_t snap(uint32_t x, uint32_t min)
+{
+	x = x < min ? min : x;
+	return (x + 1) & ~1u;
+}
+
+uint32_t stream_set_params(struct video *v, struct vstream *s, const struct virtio_video_params *p)
+{
+	uint32_t w, h, stride;
+
+	if (p->num_planes > VIRTIO_VIDEO_MAX_PLANES || p->frame_rate > VIDEO_MAX_FPS)
+		return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
+	if (p->queue_type == VIRTIO_VIDEO_QUEUE_TYPE_INPUT) {
+		if (!caps_raw_format(p->format))
+			return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
+		/*
+		 * Frames larger than the limits would take more memory than the device
+		 * allows; smaller or odd ones are adjusted as V4L2's S_FMT may (the guest
+		 * reads the result back with GET_PARAMS).
+		 */
+		if (p->frame_width > VIDEO_MAX_WIDTH || p->frame_height > VIDEO_MAX_HEIGHT)
+			return VIRTIO_VIDEO_RESP_ERR_OUT_OF_MEMORY;
+		w = snap(p->frame_width, VIDEO_MIN_DIM);
+		h = snap(p->frame_height, VIDEO_MIN_DIM);
+		stride = p->num_planes ? p->plane_formats[0].stride : 0;
+		if (stride < w || stride > 2 * VIDEO_MAX_WIDTH)
+			stride = w;
+		stride = (stride + 1) & ~1u;
+		if (w != s->width || h != s->height || stride != s->stride ||
+		    p->format != s->in_format) {
+			if (s->nres[VQ_IN])
+				return VIRTIO_VIDEO_RESP_ERR_INVALID_OPERATION;
+			s->in_format = p->format;
+			s->width = w;
+			s->height = h;
+			s->stride = stride;
+			s->out_size = default_out_size(w, h);
+		}
+	} else if (p->queue_type == VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT) {
+		uint32_t size = p->num_planes ? p->plane_formats[0].plane_size : 0;
+
+		if (!caps_coded_format(v, p->format))
+			return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
+		if (p->format != s->out_format) {
+			if (s->nres[VQ_OUT])
+				return VIRTIO_VIDEO_RESP_ERR_INVALID_OPERATION;
+			s->out_format = p->format;
+			s->profile = caps_default_profile(p->format);
+			s->level = DEFAULT_LEVEL;
+		}
+		if (size >= VIDEO_MIN_OUT_SIZE && size <= VIDEO_MAX_OUT_SIZE &&
+		    size != s->out_size) {
+			if (s->nres[VQ_OUT])
+				return VIRTIO_VIDEO_RESP_ERR_INVALID_OPERATION;
+			s->out_size = size;
+		}
+	} else {
+		return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
+	}
+	/* The frame rate belongs to both queues and changes live (encode.c applies it). */
+	if (p->frame_rate)
+		s->fps = p->frame_rate;
+	return 0;
+}
+
+uint32_t stream_get_control(const struct vstream *s, uint32_t control, uint32_t *val)
+{
+	switch (control) {
+	case VIRTIO_VIDEO_CONTROL_BITRATE:
+		*val = s->bitrate;
+		return 0;
+	case VIRTIO_VIDEO_CONTROL_BITRATE_MODE:
+		*val = s->mode;
+		return 0;
+	case VIRTIO_VIDEO_CONTROL_BITRATE_PEAK:
+		*val = s->peak;
+		return 0;
+	case VIRTIO_VIDEO_CONTROL_PROFILE:
+		*val = s->profile;
+		return 0;
+	case VIRTIO_VIDEO_CONTROL_LEVEL:
+		if (s->out_format != VIRTIO_VIDEO_FORMAT_H264)
+			return VIRTIO_VIDEO_RESP_ERR_UNSUPPORTED_CONTROL;
+		*val = s->level;
+		return 0;
+	case VIRTIO_VIDEO_CONTROL_PREPEND_SPSPPS_TO_IDR:
+		/* libx264 repeats SPS/PPS before every IDR when headers are not global. */
+		*val = 1;
+		return 0;
+	default: /* FORCE_KEYFRAME is a button: nothing to read */
+		return VIRTIO_VIDEO_RESP_ERR_UNSUPPORTED_CONTROL;
+	}
+}
+
+uint32_t stream_set_control(struct vstream *s, uint32_t control, bool has_val, uint32_t val)
+{
+	bool has_res = s->nres[VQ_IN] || s->nres[VQ_OUT];
+
+	if (control == VIRTIO_VIDEO_CONTROL_FORCE_KEYFRAME) {
+		s->force_key = true; /* the value, if any, means nothing */
+		return 0;
+	}
+	if (control < VIRTIO_VIDEO_CONTROL_BITRATE ||
+	    control > VIRTIO_VIDEO_CONTROL_PREPEND_SPSPPS_TO_IDR)
+		return VIRTIO_VIDEO_RESP_ERR_UNSUPPORTED_CONTROL;
+	if (!has_val)
+		return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
+	switch (control) {
+	case VIRTIO_VIDEO_CONTROL_BITRATE:
+	case VIRTIO_VIDEO_CONTROL_BITRATE_PEAK:
+		if (val < 1 || val > VIDEO_MAX_BITRATE)
+			return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
+		/* Live: the encoder thread applies it before the next frame. */
+		if (control == VIRTIO_VIDEO_CONTROL_BITRATE)
+			s->bitrate = val;
+		else
+			s->peak = val; /* stored in CBR too (the guest sets it on every open) */
+		return 0;
+	case VIRTIO_VIDEO_CONTROL_BITRATE_MODE:
+		if (val != VIRTIO_VIDEO_BITRATE_MODE_VBR && val != VIRTIO_VIDEO_BITRATE_MODE_CBR)
+			return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
+		if (val != s->mode && has_res)
+			return VIRTIO_VIDEO_RESP_ERR_INVALID_OPERATION;
+		s->mode = val;
+		return 0;
+	case VIRTIO_VIDEO_CONTROL_PROFILE:
+		if (!caps_profile_valid(s->out_format, val))
+			return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
+		if (val != s->profile && has_res)
+			return VIRTIO_VIDEO_RESP_ERR_INVALID_OPERATION;
+		s->profile = val;
+		return 0;
+	case VIRTIO_VIDEO_CONTROL_LEVEL:
+		if (s->out_format != VIRTIO_VIDEO_FORMAT_H264)
+			return VIRTIO_VIDEO_RESP_ERR_UNSUPPORTED_CONTROL;
+		if (val < VIRTIO_VIDEO_LEVEL_H264_1_0 || val > VIRTIO_VIDEO_LEVEL_H264_5_1)
+			return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
+		if (val != s->level && has_res)
+			return VIRTIO_VIDEO_RESP_ERR_INVALID_OPERATION;
+		s->level = val;
+		return 0;
+	default: /* PREPEND_SPSPPS_TO_IDR: always on (see stream_get_control) */
+		if (val > 1)
+			return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
+		return val ? 0 : VIRTIO_VIDEO_RESP_ERR_INVALID_OPERATION;
+	}
+}
+
+void stream_enc_params(const struct vstream *s, struct enc_params *p)
+{
+	*p = (struct enc_params){
+		.codec = s->out_format,
+		.in_format = s->in_format,
+		.width = s->width,
+		.height = s->height,
+		.fps = s->fps ? s->fps : DEFAULT_FPS,
+		.mode = s->mode,
+		.bitrate = s->bitrate < VIDEO_MIN_BITRATE ? VIDEO_MIN_BITRATE : s->bitrate,
+		.peak = s->peak < VIDEO_MIN_BITRATE ? VIDEO_MIN_BITRATE : s->peak,
+		.profile = s->profile,
+		.level = s->level,
+	};
+}

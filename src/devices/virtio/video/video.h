@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CROSVM_DEVICES_VIRTIO_VIDEO_H
+#define CROSVM_DEVICES_VIRTIO_VIDEO_H
+
+#include "devices/virtio/device.h"
+#include "devices/virtio/video/encoder.h"
+
+/*
+ * virtio-video encoder (device id 30): guest-pages frames in, H.264/VP8/VP9
+ * out, encoded by backend on the device's own encoder thread. Returns 0 or -1.
+ */
+int virtio_video_init(struct virtio_device *d, const struct guest_memory *mem,
+		      const struct encoder_ops *backend);
+
+#endif

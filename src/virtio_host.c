@@ -56,11 +56,23 @@ static void bar_changed(void *opaque, uint64_t bar0, bool enabled)
 	}
 }
 
+/* The same as a guest kick: the device's thread takes the queue up. */
+static void kick(void *opaque, unsigned q)
+{
+	struct virtio_host *h = opaque;
+	uint64_t one = 1;
+
+	if (q < VIRTIO_MAX_QUEUES && h->worker.kick[q] > 0 &&
+	    write(h->worker.kick[q], &one, sizeof(one)) < 0)
+		log_warn("%s: cannot kick queue %u: %s", h->dev.ops->name, q, strerror(errno));
+}
+
 int virtio_host_init(struct virtio_host *h, struct kvm *kvm, struct pci_root *root, unsigned slot,
 		     uint64_t bar0)
 {
 	struct virtio_pci_host host = {
 		.bar_changed = bar_changed,
+		.kick = kick,
 		.msix = {route, fire, h},
 		.opaque = h,
 	};

@@ -53,6 +53,11 @@ info)
 	if [ "$hwrng" = 1 ]; then
 		(echo "HWRNG_BYTES=$(dd if=/dev/hwrng bs=4096 count=256 2>/dev/null | wc -c)") &
 	fi
+	ids=
+	for p in /sys/bus/pci/devices/*; do
+		[ -e "$p/vendor" ] && ids="$ids $(cat "$p/vendor"):$(cat "$p/device")"
+	done
+	echo "PCI_IDS=$ids"
 	for b in /sys/block/vd*; do
 		[ -e "$b" ] && echo "DISK $(basename "$b") $(cat "$b/size") $(cat "$b/ro")"
 	done

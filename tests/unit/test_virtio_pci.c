@@ -22,7 +22,7 @@ static struct vdrv drv;
 static struct vdrv_queue dq;
 static struct virtio_device dev;
 static struct virtio_pci vp;
-static int fired[8], routes;
+static int fired[8], routes, kicked[8];
 static uint64_t last_bar;
 static bool last_en;
 
@@ -42,11 +42,18 @@ static void bar_changed(void *o, uint64_t bar, bool en)
 	last_en = en;
 }
 
+static void kick(void *o, unsigned q)
+{
+	kicked[q]++;
+}
+
 static int setup(void **state)
 {
-	struct virtio_pci_host host = {bar_changed, {route, fire, NULL}, NULL};
+	struct virtio_pci_host host = {
+		.bar_changed = bar_changed, .kick = kick, .msix = {route, fire, NULL}};
 
 	memset(fired, 0, sizeof(fired));
+	memset(kicked, 0, sizeof(kicked));
 	routes = 0;
 	if (vdrv_init(&drv, 4u << 20) || virtio_rng_init(&dev, &drv.mem))
 		return -1;
@@ -288,6 +295,17 @@ static void test_config_changed(void **state)
 	assert_int_equal(rd(VPCI_ISR, 1), VIRTIO_PCI_ISR_CONFIG);
 }
 
+/* DRIVER_OK makes the device look at its ready queues once (buffers posted before it). */
+static void test_driver_ok_kicks(void **state)
+{
+	assert_int_equal(kicked[0], 0);
+	bring_up();
+	assert_int_equal(kicked[0], 1);
+	/* Writing the same status again is not a new DRIVER_OK. */
+	wr(OFF(device_status), rd(OFF(device_status), 1), 1);
+	assert_int_equal(kicked[0], 1);
+}
+
 static void test_mmio_dispatch(void **state)
 {
 	uint8_t b[4];
@@ -304,14 +322,9 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_identity_and_caps),
-		T(test_bar_sizing),
-		T(test_features),
-		T(test_rng_request),
-		T(test_masked_vector_pends),
-		T(test_bad_queue_config),
-		T(test_reset),
-		T(test_config_changed),
+		T(test_identity_and_caps), T(test_driver_ok_kicks), T(test_bar_sizing),
+		T(test_features),	   T(test_rng_request),	    T(test_masked_vector_pends),
+		T(test_bad_queue_config),  T(test_reset),	    T(test_config_changed),
 		T(test_mmio_dispatch),
 	};
 

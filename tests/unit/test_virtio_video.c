@@ -1174,7 +1174,7 @@ static void no_fire(void *o, unsigned v)
 static void test_pci_transport(void **state)
 {
 	static struct virtio_pci vp;
-	struct virtio_pci_host host = {NULL, {no_route, no_fire, NULL}, NULL};
+	struct virtio_pci_host host = {.msix = {no_route, no_fire, NULL}};
 	uint32_t v = 0;
 	char name[33] = {0};
 	uint16_t q = 0;

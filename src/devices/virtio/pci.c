@@ -175,6 +175,13 @@ static void set_status(struct virtio_pci *vp, uint8_t s)
 	     !(d->acked_features & (1ull << VIRTIO_F_VERSION_1))))
 		s &= (uint8_t)~VIRTIO_CONFIG_S_FEATURES_OK;
 	vp->status = s;
+	if ((s & VIRTIO_CONFIG_S_DRIVER_OK) && !d->driver_ok && vp->host.kick) {
+		d->driver_ok = true;
+		/* A driver may post buffers before DRIVER_OK (virtio-balloon's stats). */
+		for (unsigned q = 0; q < d->ops->nr_queues; q++)
+			if (d->queues[q].ready)
+				vp->host.kick(vp->host.opaque, q);
+	}
 	d->driver_ok = s & VIRTIO_CONFIG_S_DRIVER_OK;
 }
 

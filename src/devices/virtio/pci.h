@@ -24,6 +24,12 @@
 struct virtio_pci_host {
 	/* BAR0 moved (or decoding changed): re-register queue-notify ioeventfds. */
 	void (*bar_changed)(void *opaque, uint64_t bar0, bool enabled);
+	/*
+	 * The driver set DRIVER_OK: have the device look at queue q, which may
+	 * hold buffers made available (and kicked) before the device could
+	 * take them. Optional.
+	 */
+	void (*kick)(void *opaque, unsigned q);
 	struct msix_sink msix;
 	void *opaque;
 };

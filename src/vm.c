@@ -403,8 +403,13 @@ static int setup_virtio(struct vm *vm, const struct blk_disk *disks)
 	/* Last, so the slots of the other devices stay where they were. */
 	if (vm->cfg->video_encoder) {
 		static struct virtio_host video;
+		const struct encoder_ops *backend;
+		char err[512];
 
-		if (virtio_video_init(&video.dev, &vm->mem, &avcodec_encoder))
+		backend = video_backend_load("avcodec", err, sizeof(err));
+		if (!backend)
+			FAIL(EXIT_BAD_INPUT, "--video-encoder: %s", err);
+		if (virtio_video_init(&video.dev, &vm->mem, backend))
 			FAIL(EXIT_RUNTIME, "virtio-video: cannot start its encoder thread");
 		if (add_virtio(vm, &video))
 			return EXIT_RUNTIME;
@@ -678,5 +683,13 @@ int vm_run(const struct vm_config *cfg)
 		virtio_host_stop(vm->virtio[i]);
 	ctl_server_close(&vm->ctl);
 	term_restore();
+	if (vm->stop_asked.tv_sec) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		log_info("stopped %lld ms after the request",
+			 (long long)(now.tv_sec - vm->stop_asked.tv_sec) * 1000 +
+				 (now.tv_nsec - vm->stop_asked.tv_nsec) / 1000000);
+	}
 	return status;
 }

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "config.h"
 #include "control/server.h"
@@ -60,9 +61,10 @@ struct vm {
 
 	_Atomic int exit_reason; /* enum vm_exit_reason; the first request wins */
 	atomic_bool stopping;
-	int exit_evt;	  /* eventfd: a vCPU or device asked the VM to stop */
-	int rx_space_evt; /* eventfd: the stdin serial port has room again */
-	int stdin_port;	  /* index of the port fed from stdin, or -1 */
+	struct timespec stop_asked; /* when the control socket asked for a stop */
+	int exit_evt;		    /* eventfd: a vCPU or device asked the VM to stop */
+	int rx_space_evt;	    /* eventfd: the stdin serial port has room again */
+	int stdin_port;		    /* index of the port fed from stdin, or -1 */
 };
 
 /* Builds and runs a VM from cfg; returns the process exit status. */

@@ -131,6 +131,7 @@ void vm_control(void *opaque, const struct ctl_msg *req, struct ctl_msg *resp)
 	switch (req->type) {
 	case CTL_REQ_STOP:
 		log_info("stop requested on the control socket");
+		clock_gettime(CLOCK_MONOTONIC, &vm->stop_asked);
 		vm_request_exit(vm, VM_EXIT_STOP);
 		break;
 	case CTL_REQ_SUSPEND:

@@ -640,9 +640,9 @@ if want $CTL_CASES; then
 			[ "$got" = CROSVM-STOP-OK ] &&
 			awk -v t="$took" 'BEGIN { exit !(t < 1.0) }' && [ ! -e "$sock" ]; then
 			pass ctl-stop
-			echo "    (ctl-stop: crosvm exited ${took}s after 'crosvm stop')"
+			echo "    (ctl-stop: crosvm exited ${took}s after 'crosvm stop'; crosvm: $(grep -o 'stopped [0-9]* ms after the request' "$d/err"))"
 		else
-			fail ctl-stop "stop rc=$st_rc, crosvm status $(status_text "$st") after ${took}s, image sector 100 '$got', socket left: $([ -e "$sock" ] && echo yes || echo no)" "$d/stop.out" "$d/err"
+			fail ctl-stop "stop rc=$st_rc, crosvm status $(status_text "$st") after ${took}s ($(grep -o 'stopped [0-9]* ms after the request' "$d/err")), image sector 100 '$got', socket left: $([ -e "$sock" ] && echo yes || echo no)" "$d/stop.out" "$d/err"
 		fi
 	else
 		kill "$pid" 2>/dev/null

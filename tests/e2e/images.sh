@@ -302,8 +302,13 @@ fi
 
 # ---------------------------------------------------------------- testhost.cpio
 crosvm_inputs=()
+# crosvm's modules (the video encoder's backend) live next to the binary.
+crosvm_modules=()
 if [[ -x $CROSVM_BIN ]]; then
 	crosvm_inputs=("$CROSVM_BIN")
+	for m in "$(dirname "$CROSVM_BIN")"/crosvm-video-*.so; do
+		[[ -e $m ]] && crosvm_modules+=("$m") && crosvm_inputs+=("$m")
+	done
 elif [[ $need_crosvm == 1 ]]; then
 	die "$CROSVM_BIN does not exist: build crosvm first (meson setup build && meson compile -C build)"
 else
@@ -340,6 +345,9 @@ if ! fresh testhost.cpio "${testhost_inputs[@]}" ||
 	done
 	if [[ $have_crosvm == yes ]]; then
 		add_elf "$stage" "$CROSVM_BIN" /e2e/crosvm
+		for m in "${crosvm_modules[@]}"; do
+			add_elf "$stage" "$m" "/e2e/$(basename "$m")"
+		done
 	fi
 	mkcpio "$stage" "$OUT/testhost.cpio"
 	echo "$have_crosvm" >"$OUT/testhost.crosvm"

@@ -12,4 +12,10 @@
 int virtio_video_init(struct virtio_device *d, const struct guest_memory *mem,
 		      const struct encoder_ops *backend);
 
+/*
+ * Loads the encoder backend module crosvm-video-NAME.so (e.g. "avcodec") and
+ * returns its ops, or NULL with a one-line reason in err.
+ */
+const struct encoder_ops *video_backend_load(const char *name, char *err, size_t errlen);
+
 #endif

@@ -21,7 +21,7 @@
 # appeared and QEMU exited, 1 otherwise, 2 on usage errors.
 #
 # Env: E2E_OUT (build/e2e), E2E_TIMEOUT (overall seconds per attempt,
-# default 900), E2E_STALL_S (110), E2E_LOCKUP_GRACE_S (45), E2E_MEM_MB
+# default 900), E2E_STALL_S (150), E2E_LOCKUP_GRACE_S (45), E2E_MEM_MB
 # (3072), E2E_SMP (2), E2E_TESTHOST_KERNEL (pvh = build/e2e/vmlinux when
 # present, bzimage = build/e2e/vmlinuz), E2E_SIMULATE (lockup|hang|crash:
 # make the FIRST attempt wedge, to exercise the retry).
@@ -30,7 +30,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT=${E2E_OUT:-$ROOT/build/e2e}
 TIMEOUT=${E2E_TIMEOUT:-900}
-STALL=${E2E_STALL_S:-110}
+STALL=${E2E_STALL_S:-150}
 GRACE=${E2E_LOCKUP_GRACE_S:-45}
 MEM=${E2E_MEM_MB:-3072}
 SMP=${E2E_SMP:-2}

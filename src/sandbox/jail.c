@@ -377,7 +377,9 @@ static void reset_signals(void)
  * so the fork()ed process jails itself and then clones the device process with
  * CLONE_PARENT: PID 1 inside, yet a child of the VMM (to wait for and to read
  * /proc/<pid> from). The intermediate process reports its pid and exits. It is
- * single-threaded, so the raw clone() (no fork handlers) leaves libc consistent.
+ * single-threaded, so the raw clone() (no fork handlers) leaves libc consistent;
+ * only glibc's cached TID of the main thread stays the intermediate's, which
+ * matters to PI and robust mutexes alone (the device's own threads are right).
  */
 static void spawn_child(const struct jail_config *c, int (*fn)(void *arg), void *arg, int wfd)
 {

@@ -41,6 +41,7 @@ struct compiler {
 	scmp_filter_ctx f;
 	unsigned nadded; /* libseccomp rules for the current policy line */
 	bool ranged;	 /* ... and whether one has a != < <= > >= test */
+	bool dry;	 /* only count them: libseccomp can take very long on bad lines */
 	uint32_t def;
 	bool log_failures;
 	char *err;
@@ -276,6 +277,8 @@ static int add(struct compiler *c, const struct policy_rule *r, uint32_t act,
 	for (unsigned i = 0; i < ncmp; i++)
 		c->ranged |= cmp[i].op != SCMP_CMP_EQ && cmp[i].op != SCMP_CMP_MASKED_EQ;
 	c->nadded++;
+	if (c->dry)
+		return 0;
 	rc = seccomp_rule_add_array(c->f, act, r->nr, ncmp, cmp);
 	if (rc)
 		return cerr(c, r, "libseccomp refused the rule: %s", strerror(-rc));
@@ -342,7 +345,7 @@ static int emit_cnf(struct compiler *c, const struct policy_rule *r, const struc
 	return 0;
 }
 
-static int compile_filtered(struct compiler *c, const struct policy_rule *r)
+static int emit_filtered(struct compiler *c, const struct policy_rule *r)
 {
 	/* Each atom yields at most 64 prims, positive or negated. */
 	struct prim *prims = calloc(r->natoms * 64, sizeof(*prims));
@@ -391,7 +394,7 @@ static int compile_filtered(struct compiler *c, const struct policy_rule *r)
 	 * (2, 0) through; an "arg1 != 0x2000" group hides its sibling groups), so such a test
 	 * must stay its syscall's only rule. == & and in are safe in any number of rules.
 	 */
-	if (c->ranged && c->nadded > 1) {
+	if (c->dry && c->ranged && c->nadded > 1) {
 		cerr(c, r,
 		     "!= < <= > >= (or == with \"; return\") need the whole line to be one seccomp "
 		     "rule (libseccomp merges several wrongly); use == & in");
@@ -402,6 +405,17 @@ out:
 	free(prims);
 	free(start);
 	return rc;
+}
+
+/* A dry run checks what libseccomp would be given before it is given anything. */
+static int compile_filtered(struct compiler *c, const struct policy_rule *r)
+{
+	int rc;
+
+	c->dry = true;
+	rc = emit_filtered(c, r);
+	c->dry = false;
+	return rc ? rc : emit_filtered(c, r);
 }
 
 int policy_compile(const char *name, policy_resolver resolve, void *ctx, bool log_failures,

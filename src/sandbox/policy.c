@@ -58,12 +58,11 @@ static int cerr(struct compiler *c, const struct policy_rule *r, const char *fmt
 
 	if (!c->errlen)
 		return -1;
+	va_start(ap, fmt);
 	n = snprintf(c->err, c->errlen, "%s:%u: ", r->file, r->line);
-	if (n >= 0 && (size_t)n < c->errlen) {
-		va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < c->errlen)
 		vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+	va_end(ap);
 	return -1;
 }
 

@@ -35,12 +35,13 @@ static int perr(struct parser *ps, const char *file, unsigned line, const char *
 
 	if (!ps->errlen)
 		return -1;
+	va_start(ap, fmt);
 	n = snprintf(ps->err, ps->errlen, "%s:%u: ", file, line);
-	if (n >= 0 && (size_t)n < ps->errlen) {
-		va_start(ap, fmt);
+	/* The analyzer loses the va_start() above when it inlines perr() into its callers. */
+	if (n >= 0 && (size_t)n < ps->errlen)
+		// NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
 		vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+	va_end(ap);
 	return -1;
 }
 
@@ -76,6 +77,12 @@ struct lex {
 	uint64_t num;
 	bool bad_num;
 };
+
+/* Not isspace(): policy text is ASCII whatever the locale. */
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == '\n';
+}
 
 static bool ident_char(char c)
 {
@@ -130,7 +137,7 @@ static void next(struct lex *lx)
 		{"~", T_TILDE}, {"(", T_LPAREN}, {")", T_RPAREN}, {";", T_SEMI}, {":", T_COLON},
 	};
 
-	while (isspace((unsigned char)*lx->s))
+	while (is_space(*lx->s))
 		lx->s++;
 	lx->start = lx->s;
 	if (!*lx->s) {
@@ -193,6 +200,7 @@ static int parse_unary(struct line_ctx *lc, unsigned nest, uint64_t *out)
 {
 	struct lex *lx = &lc->lx;
 
+	*out = 0;
 	if (nest > MAX_VALUE_NESTING)
 		return perr(lc->ps, lc->file, lc->line, "value nested too deeply");
 	switch (lx->t) {
@@ -230,7 +238,7 @@ static int parse_unary(struct line_ctx *lc, unsigned nest, uint64_t *out)
 
 static int parse_value(struct line_ctx *lc, unsigned nest, uint64_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 
 	if (parse_unary(lc, nest, out))
 		return -1;
@@ -436,10 +444,10 @@ static int parse_directive(struct parser *ps, const char *file, unsigned line, c
 	if (n != 7 || strncmp(s, "include", 7))
 		return perr(ps, file, line, "unknown directive '@%.*s'", (int)n, s);
 	path = s + n;
-	while (isspace((unsigned char)*path))
+	while (is_space(*path))
 		path++;
 	end = path + strlen(path);
-	while (end > path && isspace((unsigned char)end[-1]))
+	while (end > path && is_space(end[-1]))
 		*--end = '\0';
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
@@ -453,7 +461,7 @@ static int parse_line(struct parser *ps, const char *file, unsigned line, char *
 	struct line_ctx lc = {.ps = ps, .file = file, .line = line};
 	struct policy_rule r = {.file = file, .line = line};
 
-	while (isspace((unsigned char)*s))
+	while (is_space(*s))
 		s++;
 	if (!*s)
 		return 0;
@@ -504,7 +512,7 @@ static int parse_text(struct parser *ps, const char *file, const char *text, siz
 			rc = perr(ps, file, lineno, "NUL byte in policy text");
 			break;
 		}
-		while (keep && isspace((unsigned char)text[pos + keep - 1]))
+		while (keep && is_space(text[pos + keep - 1]))
 			keep--;
 		cont = keep && text[pos + keep - 1] == '\\';
 		if (cont)

@@ -161,6 +161,7 @@ def main():
     put(t, "stats-writable", bytes([0]) + chain(2, [(b"\0" * 30, True)])
         + chain(2, [(rep, False)]) + bytes([6, 5]))
     video_seeds(put)
+    policy_seeds(put)
 
 
 def video_seeds(put):
@@ -232,6 +233,29 @@ def video_seeds(put):
            + cmd(ctl(0x10c, sid, 99, 1), 64) + cmd(ctl(0x10c, sid, 1), 64))
     put(t, "malformed", opened + bad + cmd(res_queue(sid, 0x100, 77, 0), 8) + close)
 
+
+
+def policy_seeds(put):
+    """Seccomp policy files: every syntax form, includes, and some broken lines."""
+    t = "fuzz_policy"
+    put(t, "allow", b"read: 1\nwrite: allow\n# comment\n\n3: 1\n")
+    put(t, "actions", b"open: return ENOENT\nptrace: kill\ntkill: kill-thread\n"
+                      b"uname: trap\ngetuid: log\nopenat: return 13\n")
+    put(t, "expr", b"mmap: arg2 in ~PROT_EXEC || arg2 == PROT_READ|PROT_EXEC && "
+                   b"arg3 & MAP_PRIVATE\nmadvise: arg2 == MADV_DONTNEED || arg2 == MADV_FREE\n")
+    put(t, "errno-else", b"fcntl: arg1 & 0x30 && arg2 in 0xff; return EPERM\n")
+    put(t, "ranges", b"fcntl: arg1 < 3 && arg2 >= 100\nread: arg0 < 10 && arg0 <= 5\n")
+    put(t, "values", b"ioctl: arg1 == (KVM_RUN) || arg1 == 0x5401 || arg1 == 0777 || "
+                     b"arg1 == ~~(FIONBIO|FIOCLEX)\n")
+    put(t, "continuation", b"clone: arg0 & CLONE_THREAD && \\\n  arg1 == 0\nclone3: return ENOSYS\n")
+    put(t, "include", b"@include /usr/share/policy/crosvm/a.policy\n@include ./dev.policy\n"
+                      b"@frequency ./x.frequency\n")
+    put(t, "include-builtin", b"@include block_device.policy\n")
+    put(t, "include-loop", b"@include loop.policy\n")
+    put(t, "include-bad", b"@include bad.policy\n")
+    put(t, "dup", b"read: 1\n0: 1\n")
+    put(t, "broken", b"read arg0\nwrite: arg0 =< 1\nnosuch: 1\n@bogus\n")
+    put(t, "wide", b"read: arg0 & 0xffff && arg1 & 0xffff && arg2 & 3\n")
 
 
 if __name__ == "__main__":

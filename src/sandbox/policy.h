@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Seccomp policies in crosvm's (minijail's) file syntax, compiled to a libseccomp filter.
+ *
+ *   # comment                     blank lines and comments are skipped
+ *   @include common_device.policy another policy (by base name, see below), at most 8 deep
+ *   @frequency ./x.frequency      ignored (minijail's BPF ordering hint)
+ *   read: 1                       allow (also "allow")
+ *   open: return ENOENT           fail with an errno (name or number)
+ *   ptrace: kill                  kill (also kill-process, kill-thread, trap, log)
+ *   mmap: arg2 in ~PROT_EXEC || arg2 == PROT_READ|PROT_EXEC && arg3 & MAP_PRIVATE
+ *   ioctl: arg1 == FIONBIO; return ENOTTY     allow if the expression holds, else the errno
+ *
+ * An expression is an "||" of "&&" groups of atoms "argN OP VALUE" with OP one of == != < <=
+ * > >= & (some bit of VALUE set) and in (no bit outside VALUE set). VALUE is a number (decimal,
+ * 0x hex, 0 octal), a named constant (policy_const_lookup()), or those combined with "|", "~"
+ * and parentheses. Long lines continue after a trailing backslash. A syscall is named once
+ * per policy (its includes too); a file included twice is read once (diamond includes).
+ *
+ * Includes name files in one flat directory: "@include /usr/share/policy/crosvm/x.policy"
+ * and "@include ./x.policy" both ask the resolver for "x.policy", so crosvm's own policies
+ * work unchanged whether they come from --seccomp-policy-dir or from the built-ins.
+ *
+ * libseccomp limits what a line may say (each is refused with a clear error, never
+ * miscompiled): one comparison per argument in an "&&" group unless the two merge into one
+ * (arg0 & 1 && arg0 & 2, arg0 < 10 && arg0 <= 5); at most 256 libseccomp rules per line;
+ * and != < <= > >= only in a line that is a single libseccomp rule (one group, no "&" of
+ * several bits, no "; return"), because libseccomp 2.5 builds wrong filters from several
+ * such rules. "== & in" (and "; return" over them) work in any number of groups.
+ *
+ * Every error is one line "FILE:LINE: reason".
+ */
+#ifndef CROSVM_SANDBOX_POLICY_H
+#define CROSVM_SANDBOX_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <seccomp.h>
+
+/* Where policies are installed; built-ins are used for any file not found there. */
+#define POLICY_DEFAULT_DIR "/usr/share/policy/crosvm"
+
+/* The text of one policy file; `owned` (or NULL) is free()d once the text is parsed. */
+struct policy_text {
+	const char *data;
+	size_t len;
+	void *owned;
+};
+
+/*
+ * Looks up policy file `name` (a base name such as "block_device.policy").
+ * Returns 0 and fills *out, or a negative errno (-ENOENT: no such policy).
+ */
+typedef int (*policy_resolver)(void *ctx, const char *name, struct policy_text *out);
+
+/*
+ * Parses policy `name` (asking `resolve` for it and for its includes) and builds a filter
+ * whose default action kills the process, or with log_failures only logs the call and lets
+ * it through (explicit kill/trap actions are logged too; errno actions stay). x86_64 only.
+ * Returns 0 and *out (seccomp_release() it), or -1 with a one-line message in err.
+ */
+int policy_compile(const char *name, policy_resolver resolve, void *ctx, bool log_failures,
+		   scmp_filter_ctx *out, char *err, size_t errlen);
+
+enum {
+	/* Install on every thread of the process (SECCOMP_FILTER_FLAG_TSYNC), not only this one. */
+	POLICY_LOAD_TSYNC = 1 << 0,
+};
+
+/*
+ * Installs a compiled filter (setting no_new_privs first, as an unprivileged process must).
+ * Returns 0, or -1 with a message in err. The filter stays the caller's to release.
+ */
+int policy_load(scmp_filter_ctx filter, unsigned flags, char *err, size_t errlen);
+
+/* policy_compile() then policy_load(): the one call a device process makes. */
+int policy_install(const char *name, policy_resolver resolve, void *ctx, bool log_failures,
+		   unsigned flags, char *err, size_t errlen);
+
+/*
+ * The standard resolver: ctx is a directory (const char *, or NULL for none) whose files are
+ * preferred; a name not found there comes from the policies built into the binary.
+ */
+int policy_resolve_dir(void *ctx, const char *name, struct policy_text *out);
+
+/* The built-in policies (every seccomp/x86_64 file at build time), sorted by name. */
+struct policy_builtin {
+	const char *name;
+	const char *text;
+	size_t len;
+};
+extern const struct policy_builtin policy_builtins[];
+extern const size_t policy_builtin_count;
+
+#endif

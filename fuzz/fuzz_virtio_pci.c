@@ -462,7 +462,7 @@ static void record(struct input *in)
 		VPCI_MSIX_TABLE, VPCI_MSIX_PBA, 0x6000,	     VPCI_BAR_SIZE - 0x80,
 	};
 	uint8_t op = take8(in), flags = op >> 4;
-	uint8_t r, o, l, val[8];
+	uint8_t r, o, l, val[16] = {0}; /* a write of more than 8 bytes: zeroes after the value */
 	uint32_t v32;
 
 	switch ((op & 15) % NKINDS) {

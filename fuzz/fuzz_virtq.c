@@ -64,6 +64,7 @@ static void fill_desc(struct input *in, struct vring_desc *d, uint64_t indirect_
 static void check_chain(const struct virtq *q, const struct virtq_chain *c)
 {
 	uint64_t r = 0, w = 0;
+	bool wseen = false;
 
 	if (c->nbufs == 0 || c->nbufs > VIRTQ_MAX_BUFS || c->head >= q->size)
 		abort();
@@ -72,8 +73,9 @@ static void check_chain(const struct virtq *q, const struct virtq_chain *c)
 
 		if (!gm_ptr(q->mem, b->addr, b->len))
 			abort();
-		if (!b->writable && w)
-			abort();
+		if (!b->writable && wseen)
+			abort(); /* readable after writable, even an empty one */
+		wseen |= b->writable;
 		if (b->writable)
 			w += b->len;
 		else

@@ -122,6 +122,91 @@ def main():
     put(t, "devices", bytes(rec))
     put(t, "poweroff", struct.pack("<I", 0) + out(4, 6, 1, struct.pack("<H", 0x3400)))
 
+    t = "fuzz_virtio_pci"
+    CFG_READ, CFG_WRITE, BAR_READ, BAR_WRITE, QUEUE_SETUP, ADD_CHAIN, KICK, POKE, BRING_UP = range(9)
+    def rec(kind, flags=0, *body):
+        return bytes([kind | flags << 4]) + b"".join(body)
+    def cfg(write, reg, size, value=0, raw=False):  # size 1, 2 or 4
+        code = {1: 0, 2: 1, 4: 2}[size]
+        return rec(CFG_WRITE if write else CFG_READ, code << 1 | raw, bytes([reg]),
+                   struct.pack("<I", value))
+    def bar(write, region, off, length, value=0, mmio=False):
+        return rec(BAR_WRITE if write else BAR_READ, int(mmio), bytes([region, off, length]),
+                   struct.pack("<Q", value))
+    def chain(bufs, indirect=False):  # bufs: (len, writable, readable bytes)
+        body = bytes([len(bufs) - 1]) + b"".join(struct.pack("<HB", l, w) for l, w, _ in bufs)
+        body += b"".join(d[:32] for l, w, d in bufs if not w)
+        return rec(ADD_CHAIN, int(indirect), body)
+    bar_setup = (cfg(True, 0x10, 4, 0xFFFFFFFF) + cfg(False, 0x10, 4) + cfg(True, 0x14, 4, 0)
+                 + cfg(True, 0x10, 4, 0xC0000000) + cfg(True, 0x04, 2, 0x0006))
+    up = rec(BRING_UP, 0b011, bytes(8))  # offered features, MSI-X on and unmasked
+    ok = rec(BRING_UP, 0b100, bytes(8))  # DRIVER_OK
+    # VERSION_1 and INDIRECT_DESC but not EVENT_IDX: every used buffer interrupts.
+    up_no_event = rec(BRING_UP, 0b010, struct.pack("<Q", 1 << 32 | 1 << 28))
+    rng = (bar_setup + up_no_event + rec(QUEUE_SETUP, 0, bytes([4])) + ok
+           + chain([(64, 1, b"")]) + rec(KICK, 1)
+           + bar(False, 1, 0, 1, mmio=True) + bar(False, 1, 0, 1)
+           + chain([(16, 0, bytes(range(16))), (32, 1, b"")], indirect=True) + rec(KICK, 0)
+           # Mask queue 0's vector (1): the interrupt pends in the PBA until unmasked.
+           + bar(True, 4, 28, 4, 1) + chain([(8, 1, b"")]) + rec(KICK, 0)
+           + bar(False, 5, 0, 8) + bar(True, 4, 28, 4, 0)
+           + cfg(True, 0x40, 1, 0) + cfg(False, 0x40, 4)
+           + bar(False, 0, 0, 8, mmio=True) + bar(True, 0, 20, 1, 0))  # reset
+    put(t, "rng", bytes([0]) + rng)
+    hdr = struct.pack("<IIQ", 0, 0, 0)  # VIRTIO_BLK_T_IN, sector 0
+    blk = (bar_setup + up + rec(QUEUE_SETUP, 0, bytes([5])) + ok + bar(False, 2, 0, 8)
+           + chain([(16, 0, hdr), (512, 1, b""), (1, 1, b"")]) + rec(KICK, 1)
+           + chain([(16, 0, struct.pack("<IIQ", 1, 0, 2)), (512, 0, b"\xaa" * 32),
+                    (1, 1, b"")], indirect=True) + rec(KICK, 0)
+           + bar(False, 0, 0x14, 1) + bar(True, 0, 20, 1, 0))
+    put(t, "blk", bytes([1]) + blk)
+    put(t, "blk-ro", bytes([3]) + blk)
+    # Hostile queue layout written directly: huge size, rings past guest memory, enable.
+    hostile = (bar_setup + rec(BRING_UP, 0, struct.pack("<Q", 0xFFFFFFFFFFFFFFFF))
+               + bar(True, 0, 22, 2, 0) + bar(True, 0, 24, 2, 1024)
+               + bar(True, 0, 32, 8, 0x3FFF0) + bar(True, 0, 40, 8, 0xFFFFFFFFFFFFF000)
+               + bar(True, 0, 48, 8, 0x40000) + bar(True, 0, 28, 2, 1)
+               + bar(False, 0, 20, 1) + bar(True, 3, 0, 2, 0) + rec(KICK, 0)
+               + rec(POKE, 0, struct.pack("<I", 0x2000)[:3], struct.pack("<Q", 0xFFFF))
+               + bar(True, 0, 22, 2, 9) + bar(False, 0, 24, 2)
+               + bar(False, 7, 0x7C, 8) + bar(False, 8, 0, 4, mmio=True)
+               + cfg(True, 0, 4, 0x80000800, raw=True) + cfg(False, 4, 4, raw=True))
+    put(t, "hostile", bytes([0]) + hostile)
+
+    t = "fuzz_virtio_rng"
+    def shape(nbufs, indirect=False, defect=0, kick=True):
+        return bytes([(nbufs - 1) | indirect << 3 | defect << 4 | kick << 7])
+    def buf(length, writable, mode=0, raw=None):
+        b = struct.pack("<HB", length, int(writable) | mode << 1)
+        return b + (struct.pack("<I", raw) if mode == 3 else b"")
+    INDIRECT_OK, EVENT_IDX, NO_INTERRUPT = 16, 8, 32
+    good = (shape(1) + buf(64, 1)
+            + shape(2, kick=False) + buf(16, 0) + buf(128, 1)
+            + shape(3, indirect=True) + buf(8, 0) + buf(2048, 1) + buf(0, 1))
+    put(t, "good", bytes([4 | INDIRECT_OK]) + good)
+    put(t, "event-idx", bytes([4 | INDIRECT_OK | EVENT_IDX]) + good)
+    put(t, "no-interrupt", bytes([3 | NO_INTERRUPT]) + good)
+    bad = (shape(2) + buf(16, 1) + buf(16, 0)                   # readable after writable
+           + shape(1) + buf(64, 1, mode=1)                      # outside guest memory
+           + shape(1) + buf(64, 1, mode=2)                      # straddling its end
+           + shape(2, defect=1) + buf(8, 1) + buf(8, 1)         # next past the table
+           + shape(2, defect=2) + buf(8, 1) + buf(8, 1)         # loop
+           + shape(1, defect=3) + buf(8, 1)                     # INDIRECT after the first
+           + shape(2, indirect=True, defect=2) + buf(8, 1) + buf(8, 1)
+           + shape(1, indirect=True, defect=3) + buf(8, 1)      # INDIRECT with NEXT
+           + shape(2, indirect=True, defect=6) + buf(8, 1) + buf(8, 1)  # table outside
+           + shape(1, indirect=True, defect=6) + buf(8, 1)      # table length % 16
+           + shape(1, indirect=True, defect=7) + buf(8, 1)      # nested
+           + shape(1) + buf(32, 1))                             # and a good one after
+    put(t, "malformed", bytes([5 | INDIRECT_OK]) + bad)
+    put(t, "indirect-not-negotiated", bytes([4]) + shape(2, indirect=True) + buf(8, 0)
+        + buf(8, 1) + shape(1) + buf(8, 1))
+    put(t, "bad-head", bytes([3]) + shape(1, kick=False) + buf(8, 1) + shape(1, defect=4)
+        + buf(8, 1))
+    put(t, "avail-run", bytes([3]) + shape(1) + buf(8, 1) + shape(1, defect=5) + buf(8, 1))
+    put(t, "raw", bytes([4]) + shape(2) + buf(16, 0, mode=3, raw=0x1000)
+        + buf(64, 1, mode=3, raw=0x1000) + shape(1) + buf(8, 1))
+
     t = "fuzz_control"
     def msg(mtype, payload=b""):
         return struct.pack("<IHHII", 0x434D5643, 1, mtype, len(payload), 0) + payload

@@ -1,27 +1,63 @@
 // SPDX-License-Identifier: BSD-3-Clause
 #include "virtio_driver.h"
 
+#include <errno.h>
 #include <linux/virtio_ring.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define RING_AREA (1ull << 20)
 
 static uint64_t last_bufs[VIRTQ_MAX_BUFS];
 
+/* Maps guest memory again inside a PROT_NONE reservation one page larger on each side. */
+static int add_guards(struct vdrv *d)
+{
+	struct guest_memory *gm = &d->mem;
+	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint8_t *r = mmap(NULL, gm->total + 2 * pg, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (r == MAP_FAILED)
+		return -errno;
+	if (mmap(r + pg, gm->total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, gm->fd, 0) ==
+	    MAP_FAILED) {
+		int e = -errno;
+
+		munmap(r, gm->total + 2 * pg);
+		return e;
+	}
+	munmap(gm->base, gm->total);
+	gm->base = r + pg;
+	gm->regions[0].host = gm->base;
+	d->guarded = r;
+	return 0;
+}
+
 int vdrv_init(struct vdrv *d, uint64_t size)
 {
 	struct gm_layout l = {.nr = 1, .gpa = {0}, .size = {size}};
+	int r;
 
 	memset(d, 0, sizeof(*d));
 	d->heap = 0x1000; /* gpa 0 stays unused so 0 can mean "allocate" */
 	d->heap_end = size;
-	return gm_create(&d->mem, &l);
+	r = gm_create(&d->mem, &l);
+	if (r == 0 && (r = add_guards(d)))
+		gm_destroy(&d->mem);
+	return r;
 }
 
 void vdrv_destroy(struct vdrv *d)
 {
-	gm_destroy(&d->mem);
+	uint64_t len = d->mem.total + 2 * (uint64_t)sysconf(_SC_PAGESIZE);
+
+	gm_destroy(&d->mem); /* unmaps the middle; the guard pages go with the reservation */
+	if (d->guarded)
+		munmap(d->guarded, len);
+	d->guarded = NULL;
 }
 
 uint64_t vdrv_alloc(struct vdrv *d, uint64_t len, uint64_t align)

@@ -32,9 +32,13 @@ struct vdrv_queue {
 struct vdrv {
 	struct guest_memory mem;
 	uint64_t heap, heap_end; /* bump allocator in guest memory */
+	uint8_t *guarded;	 /* the reservation around mem: a guard page either side */
 };
 
-/* Guest memory of size bytes at gpa 0; the first 1 MiB holds rings, the rest is heap. */
+/*
+ * Guest memory of size bytes (a multiple of the page size) at gpa 0, between two
+ * inaccessible pages, so a device touching a byte just outside it faults.
+ */
 int vdrv_init(struct vdrv *d, uint64_t size);
 void vdrv_destroy(struct vdrv *d);
 uint64_t vdrv_alloc(struct vdrv *d, uint64_t len, uint64_t align);

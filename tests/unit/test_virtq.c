@@ -155,6 +155,9 @@ static void test_order(void **state)
 	vdrv_set_desc(&drv, &dq, 0, 0x200000, 4, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 1);
 	vdrv_set_desc(&drv, &dq, 1, 0x200000, 4, 0, 0);
 	assert_int_equal(pop_raw(0), VIRTQ_ERR_ORDER);
+	/* An empty writable buffer is still writable (found by fuzz_virtio_rng). */
+	vdrv_set_desc(&drv, &dq, 0, 0x200000, 0, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 1);
+	assert_int_equal(pop_raw(0), VIRTQ_ERR_ORDER);
 }
 
 static void test_bad_indirect(void **state)

@@ -205,8 +205,7 @@ static void enable_queue(struct virtio_pci *vp, struct virtq *q)
 static void common_write(struct virtio_pci *vp, uint64_t off, const uint8_t *data, uint32_t len)
 {
 	struct virtio_pci_common_cfg c;
-	struct virtq *q = selected_queue(vp);
-	bool q_writable = q && !q->ready;
+	struct virtq *q;
 
 	common_snapshot(vp, &c);
 	memcpy((uint8_t *)&c + off, data, len);
@@ -226,13 +225,18 @@ static void common_write(struct virtio_pci *vp, uint64_t off, const uint8_t *dat
 		vp->msix_config = valid_vector(vp, c.msix_config);
 	if (TOUCHED(device_status))
 		set_status(vp, c.device_status);
-	if (TOUCHED(queue_select))
+	if (TOUCHED(queue_select)) {
 		vp->queue_select = c.queue_select;
+		/* The queue fields of the same write are the newly selected queue's. */
+		common_snapshot(vp, &c);
+		memcpy((uint8_t *)&c + off, data, len);
+	}
+	q = selected_queue(vp);
 	if (!q)
 		return;
 	if (TOUCHED(queue_msix_vector))
 		vp->queue_vector[vp->queue_select] = valid_vector(vp, c.queue_msix_vector);
-	if (!q_writable)
+	if (q->ready)
 		return; /* an enabled queue's layout is fixed until reset */
 	if (TOUCHED(queue_size))
 		q->size = c.queue_size;

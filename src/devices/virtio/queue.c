@@ -47,7 +47,8 @@ static int add_buf(const struct virtq *q, struct virtq_chain *c, const struct vr
 		return VIRTQ_ERR_LOOP;
 	if (!gm_ptr(q->mem, addr, len))
 		return VIRTQ_ERR_MEMORY;
-	if (!w && c->writable)
+	/* Order holds for every buffer before, so the last one says if any was writable. */
+	if (!w && c->nbufs && c->bufs[c->nbufs - 1].writable)
 		return VIRTQ_ERR_ORDER;
 	c->bufs[c->nbufs++] = (struct virtq_buf){addr, len, w};
 	if (w)

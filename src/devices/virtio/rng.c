@@ -2,6 +2,7 @@
 /* virtio-rng (device id 4): fills whatever the driver offers with getrandom() bytes. */
 #include "devices/virtio/rng.h"
 
+#include <errno.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
 #include <stdlib.h>
@@ -17,15 +18,18 @@ static void rng_notify(struct virtio_device *d, unsigned qi)
 	int r;
 
 	while ((r = virtq_pop(q, c)) != VIRTQ_EMPTY) {
-		uint64_t done = 0;
+		/* The used length is 32 bits: fill no more than it can report. */
+		uint64_t done = 0, total = c->writable < UINT32_MAX ? c->writable : UINT32_MAX;
 
 		if (r == VIRTQ_ERR_HEAD || r == VIRTQ_ERR_RING)
 			break; /* nothing can be returned: wait for a reset */
 		/* A malformed chain is returned untouched; a good one filled to its end. */
-		while (r == VIRTQ_OK && done < c->writable && done < UINT32_MAX) {
-			uint64_t want = c->writable - done;
+		while (r == VIRTQ_OK && done < total) {
+			uint64_t want = total - done;
 			ssize_t n = getrandom(buf, want < sizeof(buf) ? want : sizeof(buf), 0);
 
+			if (n < 0 && errno == EINTR)
+				continue; /* a signal is no reason to hand back a short chain */
 			if (n <= 0)
 				break;
 			done += virtq_chain_write(q, c, done, buf, (uint64_t)n);

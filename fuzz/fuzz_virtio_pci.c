@@ -346,6 +346,7 @@ static void queue_setup(struct input *in, uint8_t flags)
 	uint8_t s = take8(in);
 	uint16_t size = (uint16_t)(1u << (s % 9)); /* 1 to 256 */
 	unsigned q = flags & 1;
+	bool was_ready = q < dev.ops->nr_queues && dev.queues[q].ready;
 
 	/* Rings and buffers come from the heap: start over once it runs low. */
 	if (drv.heap + 16u * size + 6 + 2u * size + 6 + 8u * size + 64 > MEM / 2)
@@ -360,7 +361,11 @@ static void queue_setup(struct input *in, uint8_t flags)
 	if (flags & 2)
 		return;
 	wr(OFF(queue_enable), 1, 2);
-	if (q < dev.ops->nr_queues && dev.queues[q].ready) {
+	/*
+	 * Only a queue enabled just now is the driver's: an enabled one kept its rings and
+	 * indices, even if the new layout happens to land at the same addresses.
+	 */
+	if (!was_ready && q < dev.ops->nr_queues && dev.queues[q].ready) {
 		drvq.live = true;
 		drvq.q = q;
 		drvq.next_desc = 0;

@@ -32,3 +32,37 @@ bool parse_bool(const char *s, bool *out)
 	}
 	return false;
 }
+
+/* A byte count with an optional K/M/G suffix (binary units). */
+bool parse_size(const char *s, uint64_t *out)
+{
+	char num[32];
+	size_t n = strlen(s);
+	unsigned shift = 0;
+
+	if (n == 0 || n >= sizeof(num))
+		return false;
+	memcpy(num, s, n + 1);
+	switch (num[n - 1]) {
+	case 'K':
+	case 'k':
+		shift = 10;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30;
+		break;
+	default:
+		break;
+	}
+	if (shift)
+		num[n - 1] = '\0';
+	if (!parse_u64(num, out) || *out > (UINT64_MAX >> shift))
+		return false;
+	*out <<= shift;
+	return true;
+}

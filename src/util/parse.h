@@ -7,6 +7,8 @@
 
 /* Whole-string unsigned decimal (or 0x hex) parse; false on junk, sign or overflow. */
 bool parse_u64(const char *s, uint64_t *out);
+/* A byte count with an optional K/M/G suffix (binary units); false on junk or overflow. */
+bool parse_size(const char *s, uint64_t *out);
 /* "true"/"false" (also "1"/"0", "yes"/"no"). */
 bool parse_bool(const char *s, bool *out);
 

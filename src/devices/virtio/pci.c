@@ -164,6 +164,7 @@ static void common_snapshot(struct virtio_pci *vp, struct virtio_pci_common_cfg 
 static void set_status(struct virtio_pci *vp, uint8_t s)
 {
 	struct virtio_device *d = vp->dev;
+	bool was_ok;
 
 	if (s == 0) {
 		device_reset(vp);
@@ -174,15 +175,14 @@ static void set_status(struct virtio_pci *vp, uint8_t s)
 	    ((d->acked_features & ~offered(vp)) ||
 	     !(d->acked_features & (1ull << VIRTIO_F_VERSION_1))))
 		s &= (uint8_t)~VIRTIO_CONFIG_S_FEATURES_OK;
+	was_ok = d->driver_ok;
 	vp->status = s;
-	if ((s & VIRTIO_CONFIG_S_DRIVER_OK) && !d->driver_ok && vp->host.kick) {
-		d->driver_ok = true;
-		/* A driver may post buffers before DRIVER_OK (virtio-balloon's stats). */
+	d->driver_ok = s & VIRTIO_CONFIG_S_DRIVER_OK;
+	/* A driver may post buffers before DRIVER_OK (virtio-balloon's stats). */
+	if (d->driver_ok && !was_ok && vp->host.kick)
 		for (unsigned q = 0; q < d->ops->nr_queues; q++)
 			if (d->queues[q].ready)
 				vp->host.kick(vp->host.opaque, q);
-	}
-	d->driver_ok = s & VIRTIO_CONFIG_S_DRIVER_OK;
 }
 
 static uint16_t valid_vector(const struct virtio_pci *vp, uint16_t v)

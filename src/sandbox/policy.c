@@ -43,7 +43,7 @@ struct compiler {
 	bool ranged;	 /* ... and whether one has a != < <= > >= test */
 	bool dry;	 /* only count them: libseccomp can take very long on bad lines */
 	uint32_t def;
-	bool log_failures;
+	enum policy_mode mode;
 	char *err;
 	size_t errlen;
 };
@@ -253,10 +253,10 @@ static uint32_t seccomp_action(const struct compiler *c, enum policy_action a, u
 		return SCMP_ACT_ALLOW;
 	case PACT_ERRNO:
 		return SCMP_ACT_ERRNO(err);
-	case PACT_KILL_PROCESS:
-		return c->log_failures ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS;
+	case PACT_KILL_PROCESS: /* a kill line is a kill in TRAP mode too */
+		return c->mode == POLICY_MODE_LOG ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS;
 	case PACT_KILL_THREAD:
-		return c->log_failures ? SCMP_ACT_LOG : SCMP_ACT_KILL_THREAD;
+		return c->mode == POLICY_MODE_LOG ? SCMP_ACT_LOG : SCMP_ACT_KILL_THREAD;
 	case PACT_TRAP:
 		return SCMP_ACT_TRAP;
 	case PACT_LOG:
@@ -419,24 +419,36 @@ static int compile_filtered(struct compiler *c, const struct policy_rule *r)
 	return rc ? rc : emit_filtered(c, r);
 }
 
-int policy_compile(const char *name, policy_resolver resolve, void *ctx, bool log_failures,
+int policy_compile(const char *name, policy_resolver resolve, void *ctx, enum policy_mode mode,
 		   scmp_filter_ctx *out, char *err, size_t errlen)
 {
-	struct compiler c = {.log_failures = log_failures, .err = err, .errlen = errlen};
+	static const struct {
+		uint32_t act;
+		const char *name;
+	} defaults[] = {
+		[POLICY_MODE_KILL] = {SCMP_ACT_KILL_PROCESS, "SECCOMP_RET_KILL_PROCESS"},
+		[POLICY_MODE_TRAP] = {SCMP_ACT_TRAP, "SECCOMP_RET_TRAP"},
+		[POLICY_MODE_LOG] = {SCMP_ACT_LOG, "SECCOMP_RET_LOG"},
+	};
+	struct compiler c = {.mode = mode, .err = err, .errlen = errlen};
 	struct policy p;
 
 	*out = NULL;
+	if ((unsigned)mode >= sizeof(defaults) / sizeof(defaults[0])) {
+		snprintf(err, errlen, "%s:0: unknown policy mode %d", name, (int)mode);
+		return -1;
+	}
 	if (seccomp_arch_native() != SCMP_ARCH_X86_64) {
 		snprintf(err, errlen, "%s:0: seccomp policies are for x86_64 only", name);
 		return -1;
 	}
 	if (policy_parse(name, resolve, ctx, &p, err, errlen))
 		return -1;
-	c.def = log_failures ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS;
+	c.def = defaults[mode].act;
 	c.f = seccomp_init(c.def);
 	if (!c.f) {
 		snprintf(err, errlen, "%s:0: seccomp_init failed (kernel without %s?)", name,
-			 log_failures ? "SECCOMP_RET_LOG" : "SECCOMP_RET_KILL_PROCESS");
+			 defaults[mode].name);
 		policy_free(&p);
 		return -1;
 	}
@@ -480,13 +492,13 @@ int policy_load(scmp_filter_ctx filter, unsigned flags, char *err, size_t errlen
 	return 0;
 }
 
-int policy_install(const char *name, policy_resolver resolve, void *ctx, bool log_failures,
+int policy_install(const char *name, policy_resolver resolve, void *ctx, enum policy_mode mode,
 		   unsigned flags, char *err, size_t errlen)
 {
 	scmp_filter_ctx f;
 	int rc;
 
-	if (policy_compile(name, resolve, ctx, log_failures, &f, err, errlen))
+	if (policy_compile(name, resolve, ctx, mode, &f, err, errlen))
 		return -1;
 	rc = policy_load(f, flags, err, errlen);
 	seccomp_release(f);

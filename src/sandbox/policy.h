@@ -54,13 +54,28 @@ struct policy_text {
  */
 typedef int (*policy_resolver)(void *ctx, const char *name, struct policy_text *out);
 
+/* What a filter does with a system call its policy does not allow. */
+enum policy_mode {
+	/* Kills the process (SECCOMP_RET_KILL_PROCESS). */
+	POLICY_MODE_KILL,
+	/*
+	 * Sends SIGSYS to the thread (SECCOMP_RET_TRAP), for sigsys_install() to report the call;
+	 * explicit kill lines still kill, trap lines trap, errno lines stay.
+	 */
+	POLICY_MODE_TRAP,
+	/*
+	 * Only logs the call (SECCOMP_RET_LOG) and lets it through; explicit kill lines are
+	 * logged too, trap lines still trap, errno lines stay.
+	 */
+	POLICY_MODE_LOG,
+};
+
 /*
  * Parses policy `name` (asking `resolve` for it and for its includes) and builds a filter
- * whose default action kills the process, or with log_failures only logs the call and lets
- * it through (explicit kill/trap actions are logged too; errno actions stay). x86_64 only.
+ * whose default action is `mode`'s. x86_64 only.
  * Returns 0 and *out (seccomp_release() it), or -1 with a one-line message in err.
  */
-int policy_compile(const char *name, policy_resolver resolve, void *ctx, bool log_failures,
+int policy_compile(const char *name, policy_resolver resolve, void *ctx, enum policy_mode mode,
 		   scmp_filter_ctx *out, char *err, size_t errlen);
 
 enum {
@@ -74,8 +89,8 @@ enum {
  */
 int policy_load(scmp_filter_ctx filter, unsigned flags, char *err, size_t errlen);
 
-/* policy_compile() then policy_load(): the one call a device process makes. */
-int policy_install(const char *name, policy_resolver resolve, void *ctx, bool log_failures,
+/* policy_compile() then policy_load(). */
+int policy_install(const char *name, policy_resolver resolve, void *ctx, enum policy_mode mode,
 		   unsigned flags, char *err, size_t errlen);
 
 /*

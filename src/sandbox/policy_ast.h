@@ -28,7 +28,7 @@ enum policy_action {
 	PACT_KILL_THREAD,
 	PACT_TRAP,
 	PACT_LOG,
-	PACT_DEFAULT, /* the filter's default (kill, or log with log_failures) */
+	PACT_DEFAULT, /* the filter's default (its policy_mode) */
 };
 
 /*

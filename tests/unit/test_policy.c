@@ -53,11 +53,12 @@ static int parse_one(const char *text, struct policy *p, char *err, size_t errle
 	return policy_parse("t.policy", mem_resolve, files, p, err, errlen);
 }
 
-static int compile_one(const char *text, bool log, scmp_filter_ctx *f, char *err, size_t errlen)
+static int compile_one(const char *text, enum policy_mode mode, scmp_filter_ctx *f, char *err,
+		       size_t errlen)
 {
 	struct file files[] = {{"t.policy", text}, {NULL, NULL}};
 
-	return policy_compile("t.policy", mem_resolve, files, log, f, err, errlen);
+	return policy_compile("t.policy", mem_resolve, files, mode, f, err, errlen);
 }
 
 static const struct policy_rule *rule_for(const struct policy *p, int nr)
@@ -240,7 +241,7 @@ static void check_error(const char *text, const char *want)
 	char err[256];
 
 	memset(err, 'x', sizeof(err));
-	if (compile_one(text, false, &f, err, sizeof(err)) == 0) {
+	if (compile_one(text, POLICY_MODE_KILL, &f, err, sizeof(err)) == 0) {
 		seccomp_release(f);
 		fail_msg("accepted: %s", text);
 	}
@@ -332,17 +333,20 @@ static void test_errors_from_the_resolver(void **state)
 	char err[256];
 	struct file none[] = {{NULL, NULL}};
 
-	assert_int_equal(policy_compile("n.policy", nul_resolve, NULL, false, &f, err, sizeof(err)),
+	assert_int_equal(policy_compile("n.policy", nul_resolve, NULL, POLICY_MODE_KILL, &f, err,
+					sizeof(err)),
 			 -1);
 	assert_string_equal(err, "n.policy:2: NUL byte in policy text");
-	assert_int_equal(
-		policy_compile("io.policy", eio_resolve, NULL, false, &f, err, sizeof(err)), -1);
+	assert_int_equal(policy_compile("io.policy", eio_resolve, NULL, POLICY_MODE_KILL, &f, err,
+					sizeof(err)),
+			 -1);
 	assert_string_equal(err, "io.policy:0: Input/output error");
-	assert_int_equal(
-		policy_compile("gone.policy", mem_resolve, none, false, &f, err, sizeof(err)), -1);
+	assert_int_equal(policy_compile("gone.policy", mem_resolve, none, POLICY_MODE_KILL, &f, err,
+					sizeof(err)),
+			 -1);
 	assert_string_equal(err, "gone.policy:0: no such policy");
 	/* A tiny buffer still gets a terminated (truncated) message. */
-	assert_int_equal(compile_one("nosuch: 1", false, &f, err, 8), -1);
+	assert_int_equal(compile_one("nosuch: 1", POLICY_MODE_KILL, &f, err, 8), -1);
 	assert_string_equal(err, "t.polic");
 }
 
@@ -426,11 +430,11 @@ static void test_compile_shapes(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		for (int log = 0; log < 2; log++) {
+		for (int mode = POLICY_MODE_KILL; mode <= POLICY_MODE_LOG; mode++) {
 			scmp_filter_ctx f;
 			char err[256];
 
-			if (compile_one(ok[i], log, &f, err, sizeof(err)))
+			if (compile_one(ok[i], mode, &f, err, sizeof(err)))
 				fail_msg("%s: %s", ok[i], err);
 			seccomp_release(f);
 		}
@@ -476,8 +480,8 @@ static void test_builtins(void **state)
 		assert_memory_equal(disk, b->text, b->len);
 		free(disk);
 
-		for (int log = 0; log < 2; log++) {
-			if (policy_compile(b->name, policy_resolve_dir, NULL, log, &f, err,
+		for (int mode = POLICY_MODE_KILL; mode <= POLICY_MODE_LOG; mode++) {
+			if (policy_compile(b->name, policy_resolve_dir, NULL, mode, &f, err,
 					   sizeof(err)))
 				fail_msg("built-in %s: %s", b->name, err);
 			seccomp_release(f);
@@ -578,13 +582,13 @@ static int call_getppid_expect_42(void)
 	return syscall(SYS_getppid) == -1 && errno == 42 ? 0 : 1;
 }
 
-static void load_policy(const char *text, bool log, unsigned flags)
+static void load_policy(const char *text, enum policy_mode mode, unsigned flags)
 {
 	char err[256], *full;
 
 	/* The sanitizer runtimes (scripts/sanitize) call sigaltstack in the child. */
 	assert_true(asprintf(&full, "sigaltstack: 1\n%s", text) > 0);
-	if (compile_one(full, log, &child_filter, err, sizeof(err)))
+	if (compile_one(full, mode, &child_filter, err, sizeof(err)))
 		fail_msg("%s", err);
 	free(full);
 	child_flags = flags;
@@ -594,21 +598,21 @@ static void test_enforce_kill(void **state)
 {
 	int st;
 
-	load_policy("exit_group: 1\n", false, 0);
+	load_policy("exit_group: 1\n", POLICY_MODE_KILL, 0);
 	st = run_child(call_getpid);
 	seccomp_release(child_filter);
 	assert_true(WIFSIGNALED(st));
 	assert_int_equal(WTERMSIG(st), SIGSYS);
 
 	/* The same child with getpid allowed lives: the death above was the filter. */
-	load_policy("exit_group: 1\ngetpid: 1\n", false, 0);
+	load_policy("exit_group: 1\ngetpid: 1\n", POLICY_MODE_KILL, 0);
 	st = run_child(call_getpid);
 	seccomp_release(child_filter);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 
 	/* An explicit kill. */
-	load_policy("exit_group: 1\ngetpid: kill\n", false, 0);
+	load_policy("exit_group: 1\ngetpid: kill\n", POLICY_MODE_KILL, 0);
 	st = run_child(call_getpid);
 	seccomp_release(child_filter);
 	assert_true(WIFSIGNALED(st));
@@ -619,7 +623,7 @@ static void test_enforce_errno(void **state)
 {
 	int st;
 
-	load_policy("exit_group: 1\ngetppid: return 42\n", false, 0);
+	load_policy("exit_group: 1\ngetppid: return 42\n", POLICY_MODE_KILL, 0);
 	st = run_child(call_getppid_expect_42);
 	seccomp_release(child_filter);
 	assert_true(WIFEXITED(st));
@@ -631,17 +635,73 @@ static void test_enforce_log_failures(void **state)
 	int st;
 
 	/* Logged, not killed: both the default and an explicit kill. */
-	load_policy("exit_group: 1\n", true, 0);
+	load_policy("exit_group: 1\n", POLICY_MODE_LOG, 0);
 	st = run_child(call_getpid);
 	seccomp_release(child_filter);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 
-	load_policy("exit_group: 1\ngetpid: kill\n", true, 0);
+	load_policy("exit_group: 1\ngetpid: kill\n", POLICY_MODE_LOG, 0);
 	st = run_child(call_getpid);
 	seccomp_release(child_filter);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* A SIGSYS handler that leaves at once: a trapped call exits 42, a killed one dies. */
+static void exit_42(int sig)
+{
+	child_exit(42);
+}
+
+static int trap_then_getpid(void)
+{
+	signal(SIGSYS, exit_42);
+	return call_getpid();
+}
+
+static int trap_then_getppid_expect_42(void)
+{
+	signal(SIGSYS, exit_42);
+	/* 43: the errno line gave way to the trap. */
+	return call_getppid_expect_42() ? 1 : 43;
+}
+
+static void test_enforce_trap(void **state)
+{
+	static const struct {
+		const char *policy;
+		enum policy_mode mode;
+		int (*fn)(void);
+		int sig, code; /* death by sig, or else exit with code */
+	} cases[] = {
+		/* The default traps; the same call allowed does not. */
+		{"", POLICY_MODE_TRAP, trap_then_getpid, 0, 42},
+		{"getpid: 1\n", POLICY_MODE_TRAP, trap_then_getpid, 0, 0},
+		/* A kill line still kills, whatever the handler. */
+		{"getpid: kill\n", POLICY_MODE_TRAP, trap_then_getpid, SIGSYS, 0},
+		{"getpid: kill-thread\n", POLICY_MODE_TRAP, trap_then_getpid, SIGSYS, 0},
+		/* An errno line still fails the call. */
+		{"getppid: return 42\n", POLICY_MODE_TRAP, trap_then_getppid_expect_42, 0, 43},
+		/* A trap line traps in log and kill mode too. */
+		{"getpid: trap\n", POLICY_MODE_LOG, trap_then_getpid, 0, 42},
+		{"getpid: trap\n", POLICY_MODE_KILL, trap_then_getpid, 0, 42},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *policy;
+		int st;
+
+		assert_true(asprintf(&policy, "exit_group: 1\nrt_sigaction: 1\n%s",
+				     cases[i].policy) > 0);
+		load_policy(policy, cases[i].mode, 0);
+		st = run_child(cases[i].fn);
+		seccomp_release(child_filter);
+		if (cases[i].sig ? !WIFSIGNALED(st) || WTERMSIG(st) != cases[i].sig
+				 : !WIFEXITED(st) || WEXITSTATUS(st) != cases[i].code)
+			fail_msg("mode %d, %s: status %#x", cases[i].mode, cases[i].policy, st);
+		free(policy);
+	}
 }
 
 /*
@@ -676,7 +736,7 @@ static bool expect_range2(uint64_t a1, uint64_t a2)
 /* A call outside the expression dies: one child per grid point. */
 static void check_kill_grid(const char *policy, bool (*expected)(uint64_t, uint64_t))
 {
-	load_policy(policy, false, 0);
+	load_policy(policy, POLICY_MODE_KILL, 0);
 	for (size_t i = 0; i < sizeof(grid_a1) / sizeof(grid_a1[0]); i++) {
 		for (size_t j = 0; j < sizeof(grid_a2) / sizeof(grid_a2[0]); j++) {
 			int st;
@@ -755,11 +815,12 @@ static void test_enforce_arguments_errno(void **state)
 		int st;
 
 		if (!cases[i].expected) {
-			assert_int_equal(compile_one(cases[i].policy, false, &f, err, sizeof(err)),
+			assert_int_equal(compile_one(cases[i].policy, POLICY_MODE_KILL, &f, err,
+						     sizeof(err)),
 					 -1);
 			continue;
 		}
-		load_policy(cases[i].policy, false, 0);
+		load_policy(cases[i].policy, POLICY_MODE_KILL, 0);
 		errno_expected = cases[i].expected;
 		st = run_child(call_fcntl_grid);
 		seccomp_release(child_filter);
@@ -799,7 +860,7 @@ static int run_tsync_child(unsigned flags)
 
 	load_policy("exit_group: 1\nexit: 1\nread: 1\nwrite: 1\nfutex: 1\nmadvise: 1\n"
 		    "munmap: 1\nrt_sigprocmask: 1\n",
-		    false, flags);
+		    POLICY_MODE_KILL, flags);
 	assert_int_equal(pipe(tsync_pipe), 0);
 	/* The thread must exist before the filter: start it in the parent-side fork helper. */
 	{
@@ -855,6 +916,7 @@ int main(void)
 		cmocka_unit_test(test_enforce_kill),
 		cmocka_unit_test(test_enforce_errno),
 		cmocka_unit_test(test_enforce_log_failures),
+		cmocka_unit_test(test_enforce_trap),
 		cmocka_unit_test(test_enforce_arguments),
 		cmocka_unit_test(test_enforce_arguments_errno),
 		cmocka_unit_test(test_enforce_tsync),

@@ -35,7 +35,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include <linux/filter.h>
 #include <seccomp.h>
 
 /* Where policies are installed; built-ins are used for any file not found there. */
@@ -92,6 +94,35 @@ int policy_load(scmp_filter_ctx filter, unsigned flags, char *err, size_t errlen
 /* policy_compile() then policy_load(). */
 int policy_install(const char *name, policy_resolver resolve, void *ctx, enum policy_mode mode,
 		   unsigned flags, char *err, size_t errlen);
+
+/* A compiled filter as the BPF program the kernel takes: loading it allocates nothing. */
+struct policy_prog {
+	struct sock_filter *insns;
+	unsigned short len;
+};
+
+/*
+ * Exports filter as BPF. With allow_ip != 0 the program first allows any x86_64 system call
+ * whose instruction pointer (seccomp_data.instruction_pointer: the address after the syscall
+ * instruction) equals allow_ip, before the policy is consulted (7 instructions more); 0
+ * exports the policy unchanged. The kernel takes at most BPF_MAXINSNS (4096) instructions:
+ * a longer program is refused here.
+ * Returns 0 and *out (free it with policy_prog_free()), or -1 with a one-line message in err.
+ */
+int policy_export(scmp_filter_ctx filter, uint64_t allow_ip, struct policy_prog *out, char *err,
+		  size_t errlen);
+
+/* Frees what policy_export() allocated (a zeroed or freed *p is fine too). */
+void policy_prog_free(struct policy_prog *p);
+
+/*
+ * Sets no_new_privs and loads p with seccomp(SECCOMP_SET_MODE_FILTER): POLICY_LOAD_TSYNC
+ * makes it SECCOMP_FILTER_FLAG_TSYNC. Only raw system calls (no allocation, no libseccomp):
+ * safe after fork, in a thread, and under a filter already loaded (which must allow prctl
+ * and seccomp). Returns 0 or -errno: -EBUSY when TSYNC fails because another thread has a
+ * filter this one cannot follow, -EINVAL for unknown flags.
+ */
+int policy_prog_load(const struct policy_prog *p, unsigned flags);
 
 /*
  * The standard resolver: ctx is a directory (const char *, or NULL for none) whose files are

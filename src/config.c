@@ -41,6 +41,16 @@ const char config_run_usage[] =
 	"      --video-encoder[=libavcodec]\n"
 	"                         add a virtio-video encoder (H.264, VP8, VP9 from NV12\n"
 	"                         or I420 frames), encoding with libavcodec\n"
+	"      --disable-sandbox  run the devices inside the VMM process, unjailed and\n"
+	"                         without seccomp (debugging; hosts without user namespaces)\n"
+	"      --pivot-root DIR   empty directory each jailed device sees as / (default\n"
+	"                         /var/empty, created if missing)\n"
+	"      --seccomp-policy-dir DIR\n"
+	"                         read seccomp policies (*.policy) from DIR; a file missing\n"
+	"                         there comes from the copies built into crosvm\n"
+	"      --seccomp-log-failures\n"
+	"                         log a system call outside a policy and let it proceed,\n"
+	"                         instead of killing the process (to repair a policy)\n"
 	"      --log-level LEVEL  error, warn, info (default) or debug\n"
 	"      --syslog-tag TAG   also log to syslog under TAG (done anyway, as \"crosvm\",\n"
 	"                         when stderr is not a terminal)\n"
@@ -67,6 +77,10 @@ enum opt_id {
 	OPT_NO_BALLOON,
 	OPT_SYSLOG_TAG,
 	OPT_VIDEO_ENCODER,
+	OPT_DISABLE_SANDBOX,
+	OPT_SECCOMP_POLICY_DIR,
+	OPT_SECCOMP_LOG_FAILURES,
+	OPT_PIVOT_ROOT,
 	OPT_HELP
 };
 
@@ -84,22 +98,6 @@ struct opt {
 };
 
 static const struct opt opts[] = {
-	{OPT_INITRD, 'i', "initrd", true},
-	{OPT_PARAMS, 'p', "params", true},
-	{OPT_MEM, 'm', "mem", true},
-	{OPT_CPUS, 'c', "cpus", true},
-	{OPT_SERIAL, 0, "serial", true},
-	{OPT_LOG_LEVEL, 0, "log-level", true},
-	{OPT_NO_RNG, 0, "no-rng", false},
-	{OPT_ROOT, 'r', "root", true},
-	{OPT_RWROOT, 0, "rwroot", true},
-	{OPT_DISK, 'd', "disk", true},
-	{OPT_RWDISK, 0, "rwdisk", true},
-	{OPT_SOCKET, 's', "socket", true},
-	{OPT_BALLOON, 0, "balloon", false},
-	{OPT_NO_BALLOON, 0, "no-balloon", false},
-	{OPT_SYSLOG_TAG, 0, "syslog-tag", true},
-	{OPT_HELP, 'h', "help", false},
 	{OPT_INITRD, 'i', "initrd", VAL_REQUIRED},
 	{OPT_PARAMS, 'p', "params", VAL_REQUIRED},
 	{OPT_MEM, 'm', "mem", VAL_REQUIRED},
@@ -111,8 +109,16 @@ static const struct opt opts[] = {
 	{OPT_RWROOT, 0, "rwroot", VAL_REQUIRED},
 	{OPT_DISK, 'd', "disk", VAL_REQUIRED},
 	{OPT_RWDISK, 0, "rwdisk", VAL_REQUIRED},
-	{OPT_HELP, 'h', "help", VAL_NONE},
+	{OPT_SOCKET, 's', "socket", VAL_REQUIRED},
+	{OPT_BALLOON, 0, "balloon", VAL_NONE},
+	{OPT_NO_BALLOON, 0, "no-balloon", VAL_NONE},
+	{OPT_SYSLOG_TAG, 0, "syslog-tag", VAL_REQUIRED},
 	{OPT_VIDEO_ENCODER, 0, "video-encoder", VAL_OPTIONAL},
+	{OPT_DISABLE_SANDBOX, 0, "disable-sandbox", VAL_NONE},
+	{OPT_SECCOMP_POLICY_DIR, 0, "seccomp-policy-dir", VAL_REQUIRED},
+	{OPT_SECCOMP_LOG_FAILURES, 0, "seccomp-log-failures", VAL_NONE},
+	{OPT_PIVOT_ROOT, 0, "pivot-root", VAL_REQUIRED},
+	{OPT_HELP, 'h', "help", VAL_NONE},
 };
 
 static const struct opt *find_opt(const char *arg, const char **inline_value)
@@ -427,7 +433,21 @@ static int parse_value(const struct opt *o, const char *v, struct vm_config *cfg
 		}
 		cfg->syslog_tag = v;
 		return 0;
+	case OPT_SECCOMP_POLICY_DIR:
+	case OPT_PIVOT_ROOT:
+		if (*v != '/') {
+			snprintf(err, errlen, "--%s: '%s' is not an absolute path", o->long_name,
+				 v);
+			return -1;
+		}
+		if (o->id == OPT_PIVOT_ROOT)
+			cfg->pivot_root = v;
+		else
+			cfg->seccomp_policy_dir = v;
+		return 0;
 	case OPT_NO_RNG:
+	case OPT_DISABLE_SANDBOX:
+	case OPT_SECCOMP_LOG_FAILURES:
 	case OPT_BALLOON:
 	case OPT_NO_BALLOON:
 	case OPT_VIDEO_ENCODER:
@@ -443,6 +463,10 @@ static void set_switch(const struct opt *o, struct vm_config *cfg)
 		cfg->rng = false;
 	else if (o->id == OPT_BALLOON || o->id == OPT_NO_BALLOON)
 		cfg->balloon = o->id == OPT_BALLOON;
+	else if (o->id == OPT_DISABLE_SANDBOX)
+		cfg->sandbox = false;
+	else if (o->id == OPT_SECCOMP_LOG_FAILURES)
+		cfg->seccomp_log_failures = true;
 }
 
 static int validate(struct vm_config *cfg, char *err, size_t errlen)
@@ -484,6 +508,7 @@ enum parse_result config_parse_run(int argc, char **argv, struct vm_config *cfg,
 	cfg->log_level = LOG_LVL_INFO;
 	cfg->rng = true;
 	cfg->balloon = true;
+	cfg->sandbox = true;
 
 	for (i = 1; i < argc; i++) {
 		const char *arg = argv[i], *v;

@@ -51,11 +51,15 @@ struct vm_config {
 	struct serial_config serial[SERIAL_PORTS];
 	struct disk_config disks[MAX_DISKS]; /* in /dev/vdX order; a root disk is first */
 	unsigned nr_disks;
-	bool rng;		 /* virtio-rng (on by default, as in crosvm) */
-	bool video_encoder;	 /* virtio-video encoder (libavcodec) */
-	bool balloon;		 /* virtio-balloon (on by default, as in crosvm) */
-	const char *socket_path; /* -s: control socket, NULL for none */
-	const char *syslog_tag;	 /* --syslog-tag, NULL for the default */
+	bool rng;			/* virtio-rng (on by default, as in crosvm) */
+	bool video_encoder;		/* virtio-video encoder (libavcodec) */
+	bool balloon;			/* virtio-balloon (on by default, as in crosvm) */
+	const char *socket_path;	/* -s: control socket, NULL for none */
+	const char *syslog_tag;		/* --syslog-tag, NULL for the default */
+	bool sandbox;			/* jailed, seccomp-filtered device processes (default) */
+	bool seccomp_log_failures;	/* --seccomp-log-failures */
+	const char *seccomp_policy_dir; /* NULL: the built-in policies */
+	const char *pivot_root;		/* NULL: JAIL_DEFAULT_PIVOT_ROOT */
 	const char *kvm_path;
 	enum log_level log_level;
 };

@@ -10,6 +10,9 @@
 #include "arch/x86_64/regs.h"
 #include "util/log.h"
 #include "vm.h"
+#ifdef CROSVM_HAVE_SECCOMP
+#include "vm_seccomp.h"
+#endif
 
 #define SIG_VCPU_KICK SIGUSR1
 
@@ -172,6 +175,17 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+#ifdef CROSVM_HAVE_SECCOMP
+	{
+		int r = vm_seccomp_enter_vcpu();
+
+		if (r) {
+			log_err("vcpu %u: cannot load vcpu.policy: %s", v->id, strerror(-r));
+			vm_request_exit(v->vm, VM_EXIT_FAILURE);
+			return NULL;
+		}
+	}
+#endif
 
 	while (!atomic_load(&v->vm->stopping)) {
 		if (atomic_load(&v->vm->paused)) {

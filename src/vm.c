@@ -33,6 +33,10 @@
 #include "devices/virtio/video/video.h"
 #endif
 #include "util/term.h"
+#ifdef CROSVM_HAVE_SECCOMP
+#include "virtio_sandbox.h"
+#include "vm_seccomp.h"
+#endif
 
 static const uint16_t serial_ports[SERIAL_PORTS] = {0x3f8, 0x2f8, 0x3e8, 0x2e8};
 static const uint8_t serial_irqs[SERIAL_PORTS] = {4, 3, 4, 3};
@@ -347,7 +351,7 @@ static int setup_devices(struct vm *vm)
 void vm_mmio(struct vm *vm, uint64_t addr, uint8_t *data, uint32_t len, bool write)
 {
 	for (unsigned i = 0; i < vm->nr_virtio; i++)
-		if (virtio_pci_mmio(&vm->virtio[i]->pci, addr, data, len, write))
+		if (virtio_host_mmio(vm->virtio[i], addr, data, len, write))
 			return;
 	if (write)
 		bus_write(&vm->mmio, addr, data, len);
@@ -355,47 +359,71 @@ void vm_mmio(struct vm *vm, uint64_t addr, uint8_t *data, uint32_t len, bool wri
 		bus_read(&vm->mmio, addr, data, len);
 }
 
-/* Plugs an initialised virtio device into the next PCI slot, BARs pre-assigned. */
-static int add_virtio(struct vm *vm, struct virtio_host *h)
+/* Plugs a virtio device into the next PCI slot, BARs pre-assigned. */
+static int add_virtio(struct vm *vm, struct virtio_host *h, const struct virtio_spec *spec)
 {
 	unsigned slot = vm->nr_virtio + 1; /* slot 0 is the host bridge */
 	uint64_t bar0 = X86_PCI_HOLE_START + (uint64_t)vm->nr_virtio * VPCI_BAR_SIZE;
-	int r = virtio_host_init(h, &vm->kvm, &vm->pci, slot, bar0);
+	int r = virtio_host_init(h, &vm->kvm, &vm->pci, slot, bar0, spec, &vm->mem,
+				 vm->cfg->sandbox);
 
 	if (r)
-		FAIL(EXIT_RUNTIME, "%s: %s", h->dev.ops->name, strerror(-r));
+		FAIL(EXIT_RUNTIME, "%s: %s", spec->ops->name, strerror(-r));
 	vm->virtio[vm->nr_virtio++] = h;
 	return 0;
 }
+
+/* How each device is made, here or in its own process. */
+static int create_blk(struct virtio_device *d, const struct guest_memory *mem, const void *arg)
+{
+	return virtio_blk_init(d, mem, arg);
+}
+
+static int create_rng(struct virtio_device *d, const struct guest_memory *mem, const void *arg)
+{
+	(void)arg;
+	return virtio_rng_init(d, mem) ? -ENOMEM : 0;
+}
+
+static int create_balloon(struct virtio_device *d, const struct guest_memory *mem, const void *arg)
+{
+	(void)arg;
+	return virtio_balloon_init(d, mem);
+}
+
+#ifdef CROSVM_HAVE_VIDEO
+static int create_video(struct virtio_device *d, const struct guest_memory *mem, const void *arg)
+{
+	return virtio_video_init(d, mem, arg) ? -EAGAIN : 0;
+}
+#endif
 
 static int setup_virtio(struct vm *vm, const struct blk_disk *disks)
 {
 	static struct virtio_host rng, balloon, blk[MAX_DISKS];
 
 	for (unsigned i = 0; i < vm->cfg->nr_disks; i++) {
-		int r = virtio_blk_init(&blk[i].dev, &vm->mem, &disks[i]);
+		struct virtio_spec spec = {
+			&virtio_blk_ops, create_blk, &disks[i], {disks[i].fd}, 1};
 
-		if (r)
-			FAIL(EXIT_RUNTIME, "virtio-blk '%s': %s", vm->cfg->disks[i].path,
-			     strerror(-r));
-		if (add_virtio(vm, &blk[i]))
+		if (add_virtio(vm, &blk[i], &spec))
 			return EXIT_RUNTIME;
 		vm->disk[i] = &blk[i];
 	}
 
 	if (vm->cfg->rng) {
-		if (virtio_rng_init(&rng.dev, &vm->mem))
-			FAIL(EXIT_RUNTIME, "virtio-rng: out of memory");
-		if (add_virtio(vm, &rng))
+		struct virtio_spec spec = {&virtio_rng_ops, create_rng, NULL, {0}, 0};
+
+		if (add_virtio(vm, &rng, &spec))
 			return EXIT_RUNTIME;
 	}
 
 	if (vm->cfg->balloon) {
-		int r = virtio_balloon_init(&balloon.dev, &vm->mem);
+		/* Deflating punches holes in the guest memfd. */
+		struct virtio_spec spec = {
+			&virtio_balloon_ops, create_balloon, NULL, {vm->mem.fd}, 1};
 
-		if (r)
-			FAIL(EXIT_RUNTIME, "virtio-balloon: %s", strerror(-r));
-		if (add_virtio(vm, &balloon))
+		if (add_virtio(vm, &balloon, &spec))
 			return EXIT_RUNTIME;
 		vm->balloon = &balloon;
 	}
@@ -405,13 +433,13 @@ static int setup_virtio(struct vm *vm, const struct blk_disk *disks)
 		static struct virtio_host video;
 		const struct encoder_ops *backend;
 		char err[512];
+		struct virtio_spec spec = {&virtio_video_ops, create_video, NULL, {0}, 0};
 
 		backend = video_backend_load("avcodec", err, sizeof(err));
 		if (!backend)
 			FAIL(EXIT_BAD_INPUT, "--video-encoder: %s", err);
-		if (virtio_video_init(&video.dev, &vm->mem, backend))
-			FAIL(EXIT_RUNTIME, "virtio-video: cannot start its encoder thread");
-		if (add_virtio(vm, &video))
+		spec.arg = backend;
+		if (add_virtio(vm, &video, &spec))
 			return EXIT_RUNTIME;
 	}
 #endif
@@ -493,16 +521,28 @@ static const char *signame(int sig)
 	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
 }
 
-/* Waits for a stop request (guest, device or signal); returns it. */
+/* Waits for a stop request (guest, device, signal or a device process's end); returns it. */
 static enum vm_exit_reason wait_for_exit(struct vm *vm, int sfd)
 {
-	struct pollfd p[3] = {{.fd = vm->exit_evt, .events = POLLIN},
-			      {.fd = sfd, .events = POLLIN},
-			      {.fd = vm->ctl.fd, .events = POLLIN}};
+	struct pollfd p[3 + 2 * PCI_ROOT_SLOTS];
 	const struct ctl_handler ctl = {.opaque = vm, .handle = vm_control};
 
 	for (;;) {
-		if (poll(p, 3, -1) < 0) {
+		nfds_t n = 3;
+
+		p[0] = (struct pollfd){.fd = vm->exit_evt, .events = POLLIN};
+		p[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
+		p[2] = (struct pollfd){.fd = vm->ctl.fd, .events = POLLIN};
+#ifdef CROSVM_HAVE_SECCOMP
+		/* Device processes: their exit (pidfd) and seccomp reports; -1 is skipped. */
+		for (unsigned i = 0; i < vm->nr_virtio; i++) {
+			p[n++] = (struct pollfd){.fd = virtio_sandbox_pidfd(vm->virtio[i]),
+						 .events = POLLIN};
+			p[n++] = (struct pollfd){.fd = virtio_sandbox_report_fd(vm->virtio[i]),
+						 .events = POLLIN};
+		}
+#endif
+		if (poll(p, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
@@ -520,6 +560,15 @@ static enum vm_exit_reason wait_for_exit(struct vm *vm, int sfd)
 		}
 		if (p[2].revents & POLLIN)
 			ctl_server_serve(&vm->ctl, &ctl);
+#ifdef CROSVM_HAVE_SECCOMP
+		for (unsigned i = 0; i < vm->nr_virtio; i++) {
+			if (p[4 + 2 * i].revents)
+				virtio_sandbox_read_reports(vm->virtio[i]);
+			/* A device process that ends on its own fails the VM (sb.failed). */
+			if (p[3 + 2 * i].revents)
+				virtio_sandbox_reap(vm->virtio[i]);
+		}
+#endif
 		if (atomic_load(&vm->exit_reason) != VM_EXIT_NONE)
 			break;
 	}
@@ -563,6 +612,10 @@ static int exit_status(enum vm_exit_reason reason)
 	case VM_EXIT_INTERNAL_ERROR:
 		log_err("VM stopped: KVM internal error");
 		return EXIT_INTERNAL_ERROR;
+	case VM_EXIT_DEVICE:
+		log_err("VM stopped: a device process failed; the other devices are stopped in "
+			"order");
+		return EXIT_RUNTIME;
 	default:
 		log_err("VM stopped after a failure");
 		return EXIT_RUNTIME;
@@ -597,6 +650,69 @@ static int vm_build(struct vm *vm, uint64_t *entry)
 	if ((r = setup_virtio(vm, disks)))
 		return r;
 	return setup_vcpus(vm, *entry);
+}
+
+static void device_failed(void *opaque)
+{
+	vm_request_exit(opaque, VM_EXIT_DEVICE);
+}
+
+/*
+ * Starts every virtio device: in-process threads, or (the default) jailed
+ * device processes; then the VMM's own seccomp filters. Returns 0 or -1
+ * with the reason logged.
+ */
+static int start_devices(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+#ifdef CROSVM_HAVE_SECCOMP
+	struct sandbox_config sb = {
+		.jail = {.pivot_root = cfg->pivot_root,
+			 .max_open_files = 128,
+			 .max_memlock = 64 << 10},
+		.policy_dir = cfg->seccomp_policy_dir,
+		.log_failures = cfg->seccomp_log_failures,
+		.failed = device_failed,
+		.opaque = vm,
+	};
+	char err[512];
+
+	if (cfg->sandbox) {
+		if (jail_prepare(&sb.jail, err, sizeof(err))) {
+			log_err("%s", err);
+			return -1;
+		}
+		if (vm_seccomp_prepare(cfg))
+			return -1;
+	}
+#endif
+	for (unsigned i = 0; i < vm->nr_virtio; i++) {
+		int r;
+
+#ifdef CROSVM_HAVE_SECCOMP
+		r = virtio_host_start(vm->virtio[i], &vm->mem, cfg->sandbox ? &sb : NULL);
+#else
+		r = virtio_host_start(vm->virtio[i], &vm->mem, NULL);
+#endif
+		if (r) {
+			log_err("cannot start %s%s%s", vm->virtio[i]->name,
+				r == -ECHILD ? "" : ": ", r == -ECHILD ? "" : strerror(-r));
+			return -1;
+		}
+	}
+#ifdef CROSVM_HAVE_SECCOMP
+	if (cfg->sandbox) {
+		/* Threads started from here on (stdin, vCPUs) inherit it. */
+		int r = vm_seccomp_enter_main();
+
+		if (r) {
+			log_err("cannot load main.policy: %s", strerror(-r));
+			return -1;
+		}
+		log_debug("VMM under main.policy; vCPUs under vcpu.policy");
+	}
+#endif
+	return 0;
 }
 
 int vm_run(const struct vm_config *cfg)
@@ -649,36 +765,35 @@ int vm_run(const struct vm_config *cfg)
 	log_debug("VM built: %u vCPUs, %llu MiB, entry %#llx", vm->nr_vcpus,
 		  (unsigned long long)cfg->mem_mib, (unsigned long long)entry);
 
-	if (vm->stdin_port >= 0 && !term_stdin_usable()) {
-		log_warn("stdin is a terminal of another process group (background job): no guest "
-			 "input");
-		vm->stdin_port = -1;
-	}
-	if (vm->stdin_port >= 0) {
-		if (term_set_raw())
-			log_warn("cannot put the terminal in raw mode: %s", strerror(errno));
-		if (pthread_create(&stdin_tid, NULL, stdin_thread, vm) == 0)
-			pthread_detach(stdin_tid);
-	}
-	for (unsigned i = 0; i < vm->nr_virtio; i++) {
-		int r = virtio_host_start(vm->virtio[i]);
-
-		if (r) {
-			log_err("cannot start %s: %s", vm->virtio[i]->dev.ops->name, strerror(-r));
-			vm_request_exit(vm, VM_EXIT_FAILURE);
+	if (start_devices(vm)) {
+		vm_request_exit(vm, VM_EXIT_FAILURE);
+	} else {
+		if (vm->stdin_port >= 0 && !term_stdin_usable()) {
+			log_warn("stdin is a terminal of another process group (background job): "
+				 "no guest "
+				 "input");
+			vm->stdin_port = -1;
 		}
-	}
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		int r = vcpu_start(&vm->vcpus[i]);
+		if (vm->stdin_port >= 0) {
+			if (term_set_raw())
+				log_warn("cannot put the terminal in raw mode: %s",
+					 strerror(errno));
+			if (pthread_create(&stdin_tid, NULL, stdin_thread, vm) == 0)
+				pthread_detach(stdin_tid);
+		}
+		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+			int r = vcpu_start(&vm->vcpus[i]);
 
-		if (r) {
-			log_err("cannot start vcpu %u: %s", i, strerror(-r));
-			vm_request_exit(vm, VM_EXIT_FAILURE);
-			break;
+			if (r) {
+				log_err("cannot start vcpu %u: %s", i, strerror(-r));
+				vm_request_exit(vm, VM_EXIT_FAILURE);
+				break;
+			}
 		}
 	}
 	status = exit_status(wait_for_exit(vm, sfd));
 	stop_vcpus(vm);
+	/* Each device flushes what it must; the dead one is only reaped. */
 	for (unsigned i = 0; i < vm->nr_virtio; i++)
 		virtio_host_stop(vm->virtio[i]);
 	ctl_server_close(&vm->ctl);

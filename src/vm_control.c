@@ -5,8 +5,6 @@
 
 #include <linux/virtio_balloon.h>
 
-#include "devices/virtio/balloon.h"
-#include "devices/virtio/blk.h"
 #include "util/log.h"
 #include "vm.h"
 
@@ -24,7 +22,7 @@ static void suspend(struct vm *vm, struct ctl_msg *resp)
 		return;
 	}
 	for (unsigned i = 0; i < vm->nr_virtio; i++)
-		virtio_host_pause(vm->virtio[i]);
+		virtio_host_control(vm->virtio[i], VHOST_OP_PAUSE, 0, NULL);
 	vm->suspended = true;
 	log_info("VM suspended");
 }
@@ -34,7 +32,7 @@ static void resume(struct vm *vm)
 	if (!vm->suspended)
 		return;
 	for (unsigned i = 0; i < vm->nr_virtio; i++)
-		virtio_host_resume(vm->virtio[i]);
+		virtio_host_control(vm->virtio[i], VHOST_OP_RESUME, 0, NULL);
 	vcpus_resume(vm);
 	vm->suspended = false;
 	log_info("VM resumed");
@@ -48,7 +46,7 @@ static void disk_resize(struct vm *vm, uint32_t index, uint64_t size, struct ctl
 		ctl_error(resp, ENODEV, "no disk %u (this VM has %u)", index, vm->cfg->nr_disks);
 		return;
 	}
-	r = virtio_blk_resize(&vm->disk[index]->dev, size);
+	r = virtio_host_control(vm->disk[index], VHOST_OP_BLK_RESIZE, size, NULL);
 	switch (r) {
 	case 0:
 		log_info("disk %u resized to %llu bytes", index, (unsigned long long)size);
@@ -72,7 +70,7 @@ static void disk_resize(struct vm *vm, uint32_t index, uint64_t size, struct ctl
 
 static void balloon_set(struct vm *vm, uint64_t bytes, struct ctl_msg *resp)
 {
-	int r = virtio_balloon_set_target(&vm->balloon->dev, bytes);
+	int r = virtio_host_control(vm->balloon, VHOST_OP_BALLOON_TARGET, bytes, NULL);
 
 	if (r == -ERANGE)
 		ctl_error(resp, ERANGE, "%llu bytes is more than the guest's memory",
@@ -85,15 +83,13 @@ static void balloon_set(struct vm *vm, uint64_t bytes, struct ctl_msg *resp)
 
 /*
  * Asks the guest for fresh statistics and waits for them (on the main thread:
- * signals and other requests wait too, at most STATS_TIMEOUT_MS).
+ * signals and other requests wait too, at most VHOST_STATS_TIMEOUT_MS).
  */
-#define STATS_TIMEOUT_MS 5000
 static void balloon_stats(struct vm *vm, struct ctl_msg *resp)
 {
-	struct virtio_device *d = &vm->balloon->dev;
 	struct ctl_balloon_stats *o = &resp->u.stats;
 	struct balloon_stats s;
-	int r = virtio_balloon_request_stats(d);
+	int r = virtio_host_control(vm->balloon, VHOST_OP_BALLOON_STATS, 0, &s);
 
 	if (r == -EAGAIN) {
 		ctl_error(resp, EAGAIN,
@@ -101,9 +97,13 @@ static void balloon_stats(struct vm *vm, struct ctl_msg *resp)
 			  "loaded?)");
 		return;
 	}
-	r = virtio_balloon_get_stats(d, &s, STATS_TIMEOUT_MS);
+	if (r == -ETIMEDOUT) {
+		ctl_error(resp, ETIMEDOUT, "the guest sent no statistics within %d ms",
+			  VHOST_STATS_TIMEOUT_MS);
+		return;
+	}
 	if (r) {
-		ctl_error(resp, -r, "the guest sent no statistics within %d ms", STATS_TIMEOUT_MS);
+		ctl_error(resp, -r, "balloon: %s", strerror(-r));
 		return;
 	}
 	resp->type = CTL_RESP_BALLOON_STATS;

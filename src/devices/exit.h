@@ -12,6 +12,7 @@ enum vm_exit_reason {
 	VM_EXIT_TRIPLE_FAULT,
 	VM_EXIT_INTERNAL_ERROR,
 	VM_EXIT_FAILURE,
+	VM_EXIT_DEVICE, /* a device process died or stopped answering */
 };
 
 struct exit_notifier {

@@ -18,6 +18,8 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -241,6 +243,14 @@ static int enter_user_ns(const struct jail_ids *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* Is path on the initial ramfs (rootfs: ramfs or tmpfs, the kernel's first mount)? */
+static bool is_rootfs(const char *path)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 && (sf.f_type == RAMFS_MAGIC || sf.f_type == TMPFS_MAGIC);
+}
+
 /*
  * The jail's "/" is a read-only bind mount of the (empty) pivot-root directory;
  * the host's tree is detached, so nothing of it can be reached by path.
@@ -259,10 +269,25 @@ static int enter_root(const char *root, char *err, size_t errlen)
 	if (chdir(root))
 		return fail(err, errlen, "jail: chdir(%s): %s", root, strerror(errno));
 	/* Old root stacked on the new one, then detached: no put_old directory needed. */
-	if (syscall(SYS_pivot_root, ".", "."))
+	if (syscall(SYS_pivot_root, ".", ".") == 0) {
+		if (umount2(".", MNT_DETACH))
+			return fail(err, errlen, "jail: detaching the old root: %s",
+				    strerror(errno));
+	} else if (errno == EINVAL && is_rootfs("/")) {
+		/*
+		 * The initramfs (rootfs) cannot be pivoted away from: move the new
+		 * root over "/" and chroot into it, as switch_root does. The old root
+		 * stays underneath, out of reach by path; chroot() out of it would
+		 * need CAP_SYS_CHROOT, which the jail drops next.
+		 */
+		if (mount(".", "/", NULL, MS_MOVE, NULL))
+			return fail(err, errlen, "jail: moving %s over the initramfs root: %s",
+				    root, strerror(errno));
+		if (chroot("."))
+			return fail(err, errlen, "jail: chroot(%s): %s", root, strerror(errno));
+	} else {
 		return fail(err, errlen, "jail: pivot_root(%s): %s", root, strerror(errno));
-	if (umount2(".", MNT_DETACH))
-		return fail(err, errlen, "jail: detaching the old root: %s", strerror(errno));
+	}
 	if (chdir("/"))
 		return fail(err, errlen, "jail: chdir(/): %s", strerror(errno));
 	/*

@@ -11,6 +11,14 @@
 
 static enum log_level max_level = LOG_LVL_INFO;
 static bool to_syslog;
+static const char *who = "crosvm"; /* "crosvm virtio-blk" in a device process */
+
+void log_set_process(const char *name)
+{
+	who = name;
+	/* A jailed process cannot reach /dev/log: its lines go to stderr only. */
+	to_syslog = false;
+}
 
 void log_set_level(enum log_level level)
 {
@@ -36,7 +44,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
 	if (level > max_level)
 		return;
-	n = snprintf(line, sizeof(line), "[crosvm %s] ", names[level]);
+	n = snprintf(line, sizeof(line), "[%s %s] ", who, names[level]);
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - (size_t)n - 2, fmt, ap);
 	va_end(ap);

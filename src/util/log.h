@@ -10,6 +10,8 @@ void log_set_level(enum log_level level);
  * given or stderr is not a terminal (a VM run by a service manager).
  */
 void log_init_syslog(const char *tag);
+/* In a device process: lines start "[NAME LEVEL]" (NAME must stay valid); no syslog. */
+void log_set_process(const char *name);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_err(...)   log_msg(LOG_LVL_ERROR, __VA_ARGS__)

@@ -49,6 +49,9 @@ bench_one() { # NAME COMMAND...
 echo "BENCH: $RUNS boots per VMM to $MARKER, kernel params '$PARAMS', $MEM MiB, 1 vCPU"
 if [ -x "$CROSVM" ]; then
 	bench_one crosvm "$CROSVM" run -c 1 -m "$MEM" -p "$PARAMS" -i "$INITRD" "$KERNEL"
+	# The sandbox's cost: the same boot with every device in the VMM process.
+	bench_one crosvm-nosandbox "$CROSVM" run --disable-sandbox -c 1 -m "$MEM" -p "$PARAMS" \
+		-i "$INITRD" "$KERNEL"
 else
 	echo "BENCH: no crosvm in this test host, skipping it"
 fi
@@ -79,19 +82,23 @@ function median(list, n,    a, i, j, t) {
 		split($f, kv, "=")
 		if (kv[1] == "marker_s") t = kv[2]
 		if (kv[1] == "hwm_kb") r = kv[2] / 1024
+		if (kv[1] == "pss_kb") p = kv[2] / 1024
+		if (kv[1] == "nproc") np = kv[2]
 	}
 	ok[vmm]++
 	ts[vmm] = ts[vmm] " " t
 	rs[vmm] = rs[vmm] " " r
+	ps[vmm] = ps[vmm] " " p
+	procs[vmm] = np
 }
 END {
-	printf "%-14s %6s %18s %20s\n", "VMM", "boots", "median s to marker", "median peak RSS MiB"
+	printf "%-16s %6s %18s %20s %24s\n", "VMM", "boots", "median s to marker", "median peak RSS MiB", "median PSS MiB (procs)"
 	for (k = 1; k <= nv; k++) {
 		v = order[k]
 		if (ok[v] > 0)
-			printf "%-14s %3d/%-2d %18.3f %20.1f\n", v, ok[v], total[v], median(ts[v], ok[v]), median(rs[v], ok[v])
+			printf "%-16s %3d/%-2d %18.3f %20.1f %18.1f (%d)\n", v, ok[v], total[v], median(ts[v], ok[v]), median(rs[v], ok[v]), median(ps[v], ok[v]), procs[v]
 		else
-			printf "%-14s %3d/%-2d %18s %20s\n", v, 0, total[v], "-", "-"
+			printf "%-16s %3d/%-2d %18s %20s %24s\n", v, 0, total[v], "-", "-", "-"
 	}
 }' "$WORK/results"
 echo "BENCH-DONE"

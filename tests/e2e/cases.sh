@@ -124,6 +124,62 @@ status_text() {
 	esac
 }
 
+# crosvm_pid PID: the crosvm process under "timeout PID" (PID itself when it is crosvm).
+crosvm_pid() {
+	c=$(cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{ print $1 }')
+	if [ -n "$c" ]; then echo "$c"; else echo "$1"; fi
+}
+
+# sandbox_check PID DISK OUT: every device process of the crosvm under PID is jailed:
+# seccomp filter mode, no_new_privs, no capabilities, its own namespaces, an empty root,
+# and only the descriptors a device is given (never KVM, never a host file but DISK).
+# Writes one line per process (and each problem) to OUT; returns 1 on any problem.
+sandbox_check() {
+	vmm=$(crosvm_pid "$1")
+	disk=$2
+	out=$3
+	: >"$out"
+	bad=0
+	kids=$(cat /proc/"$vmm"/task/*/children 2>/dev/null)
+	n=0
+	for c in $kids; do
+		n=$((n + 1))
+		name=$(cat "/proc/$c/comm")
+		sc=$(sed -n 's/^Seccomp:[[:space:]]*//p' "/proc/$c/status")
+		nnp=$(sed -n 's/^NoNewPrivs:[[:space:]]*//p' "/proc/$c/status")
+		cap=$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$c/status")
+		rss=$(sed -n 's/^VmRSS:[[:space:]]*//p' "/proc/$c/status")
+		same=""
+		for ns in user pid mnt net ipc uts; do
+			[ "$(readlink "/proc/$c/ns/$ns")" = "$(readlink "/proc/$vmm/ns/$ns")" ] && same="$same $ns"
+		done
+		rootls=$(ls -A "/proc/$c/root/" 2>&1)
+		fds=""
+		nsock=0
+		for f in /proc/"$c"/fd/*; do
+			l=$(readlink "$f")
+			case "$l" in
+			"anon_inode:[eventfd]" | "anon_inode:[io_uring]" | pipe:* | /dev/null | \
+				"$disk" | "/memfd:crosvm-guest-ram (deleted)" | "$WORK"/*/out | "$WORK"/*/err) ;;
+			socket:*) nsock=$((nsock + 1)) ;;
+			*) fds="$fds ${f##*/}->$l" ;;
+			esac
+		done
+		nfd=$(ls "/proc/$c/fd" | wc -l)
+		echo "$name pid $c: Seccomp $sc, NoNewPrivs $nnp, CapEff $cap, RSS $rss, $nfd fds" >>"$out"
+		[ "$sc" = 2 ] || { echo "  $name: Seccomp is '$sc', not 2" >>"$out"; bad=1; }
+		[ "$nnp" = 1 ] || { echo "  $name: NoNewPrivs is '$nnp'" >>"$out"; bad=1; }
+		[ "$cap" = 0000000000000000 ] || { echo "  $name: CapEff is $cap" >>"$out"; bad=1; }
+		[ -z "$same" ] || { echo "  $name: shares namespaces with crosvm:$same" >>"$out"; bad=1; }
+		[ -z "$rootls" ] || { echo "  $name: its root is not empty: $rootls" >>"$out"; bad=1; }
+		[ -z "$fds" ] || { echo "  $name: unexpected descriptors:$fds" >>"$out"; bad=1; }
+		[ "$nsock" = 1 ] || { echo "  $name: $nsock sockets (want only its own, 1)" >>"$out"; bad=1; }
+	done
+	# --rwdisk, rng, balloon: three device processes.
+	[ "$n" = 3 ] || { echo "crosvm $vmm has $n device processes, want 3: $kids" >>"$out"; bad=1; }
+	return $bad
+}
+
 # vm DIR TIMEOUT ARGS...: run "crosvm run ARGS" with stdin from /dev/null,
 # stdout to DIR/out, stderr to DIR/err; sets STATUS.
 vm() {
@@ -504,7 +560,7 @@ fi
 
 # ---------------------------------------------------------------- boot F: control socket
 # crosvm run -s SOCK; the subcommands from this shell while the guest runs.
-CTL_CASES="ctl-missing ctl-live-socket ctl-suspend ctl-resize ctl-balloon ctl-stop ctl-dead ctl-syslog"
+CTL_CASES="ctl-missing ctl-live-socket sandbox-procs ctl-suspend ctl-resize ctl-balloon ctl-stop ctl-dead ctl-syslog"
 # shellcheck disable=SC2086 # a list of names
 if want $CTL_CASES; then
 	d=$WORK/ctl
@@ -549,6 +605,18 @@ if want $CTL_CASES; then
 		pass ctl-live-socket
 	else
 		fail ctl-live-socket "second crosvm on the same socket: status $(status_text "$sec"), socket still there: $([ -S "$sock" ] && echo yes || echo no)" "$d/second.err"
+	fi
+
+	# The devices run jailed (the default): check each device process from outside.
+	if [ "$ready" = 0 ]; then
+		if sandbox_check "$pid" "$d/a.img" "$d/sandbox.txt"; then
+			pass sandbox-procs
+			sed 's/^/    (sandbox-procs) /' "$d/sandbox.txt"
+		else
+			fail sandbox-procs "see below" "$d/sandbox.txt" "$d/err"
+		fi
+	else
+		fail sandbox-procs "not tried: $why" "$d/err"
 	fi
 
 	if [ "$ready" = 0 ]; then
@@ -675,6 +743,86 @@ if want $CTL_CASES; then
 		pass ctl-dead
 	else
 		fail ctl-dead "unexpected error: $(head -n 1 "$d/dead.out")"
+	fi
+fi
+
+# ---------------------------------------------------------------- boots G, H: seccomp violations
+# A block_device policy without ftruncate, which only "disk resize" needs: the guest writes
+# and syncs, then a resize makes the disk's process call it.
+#  sandbox-violation:     the process dies by SIGSYS; crosvm stops the VM in order, exits 1,
+#                         names the device and the system call; the synced data is on the image.
+#  sandbox-log-failures:  with --seccomp-log-failures the resize works, the log names the
+#                         call, the VM stops cleanly, and the kernel logged no call refused
+#                         by the VMM's own filters (main.policy, vcpu.policy) in the whole run.
+POLICY_SRC=${E2E_POLICY:-/e2e/policy}
+SBX_CASES="sandbox-violation sandbox-log-failures"
+# sandbox_run NAME EXTRA-FLAG...: boots, writes, resizes; sets SBX_PID SBX_D SBX_RESIZE_RC.
+sandbox_run() {
+	SBX_D=$WORK/$1
+	shift
+	mkdir -p "$SBX_D/policy"
+	grep -v '^ftruncate:' "$POLICY_SRC/block_device.policy" >"$SBX_D/policy/block_device.policy"
+	mkfifo "$SBX_D/in"
+	exec 4<>"$SBX_D/in"
+	dd if=/dev/zero of="$SBX_D/v.img" bs=1M count=4 2>/dev/null
+	timeout -k 5 $((BOOT_TIMEOUT + 60)) "$CROSVM" run -s "$SBX_D/vm.sock" \
+		--seccomp-policy-dir "$SBX_D/policy" "$@" -p "quiet e2e=info" \
+		--rwdisk "$SBX_D/v.img" -i "$INITRD" "$KERNEL" \
+		<"$SBX_D/in" >"$SBX_D/out" 2>"$SBX_D/err" 4>&- &
+	SBX_PID=$!
+	SBX_RESIZE_RC=none
+	wait_for "$SBX_D/out" GUEST-READY "$BOOT_TIMEOUT" "$SBX_PID" || return 1
+	printf '%s\n' 'printf SBX-DATA-OK | dd of=/dev/vda bs=512 seek=10 conv=sync,fsync 2>/dev/null; echo W_RC=$?' >&4
+	wait_value "$SBX_D/out" W_RC 30 "$SBX_PID" || return 1
+	"$CROSVM" disk resize 0 8M "$SBX_D/vm.sock" >"$SBX_D/resize.out" 2>&1
+	SBX_RESIZE_RC=$?
+	return 0
+}
+sandbox_data() { dd if="$SBX_D/v.img" bs=512 skip=10 count=1 2>/dev/null | head -c 11; }
+
+if want sandbox-violation; then
+	echo "cases: violation boot at $(elapsed)s"
+	if sandbox_run sbx-kill; then
+		# The VMM stops on its own once the device is gone.
+		i=0
+		while kill -0 "$SBX_PID" 2>/dev/null && [ "$i" -lt 150 ]; do sleep 0.2; i=$((i + 1)); done
+	fi
+	kill "$SBX_PID" 2>/dev/null
+	wait "$SBX_PID"
+	st=$?
+	exec 4>&-
+	got=$(sandbox_data)
+	if [ "$st" = 1 ] && grep -q 'virtio-blk: device process [0-9]* killed by SIGSYS: system call ftruncate' "$SBX_D/err" &&
+		grep -q 'VM stopped: a device process failed' "$SBX_D/err" && [ "$got" = SBX-DATA-OK ]; then
+		pass sandbox-violation
+		echo "    (sandbox-violation: $(grep -o 'virtio-blk: device process.*ftruncate ([0-9]*)' "$SBX_D/err" | head -n 1); resize: $(head -n 1 "$SBX_D/resize.out"))"
+	else
+		fail sandbox-violation "crosvm status $(status_text "$st"), resize rc $SBX_RESIZE_RC, image sector 10 '$got'" "$SBX_D/resize.out" "$SBX_D/err"
+	fi
+fi
+
+if want sandbox-log-failures; then
+	echo "cases: log-failures boot at $(elapsed)s"
+	dmesg -c >/dev/null 2>&1
+	if sandbox_run sbx-log --seccomp-log-failures; then
+		printf '%s\n' 'echo VDA_SIZE=$(cat /sys/block/vda/size)' >&4
+		wait_value "$SBX_D/out" VDA_SIZE 30 "$SBX_PID"
+		"$CROSVM" stop "$SBX_D/vm.sock" >/dev/null 2>&1
+	fi
+	wait "$SBX_PID"
+	st=$?
+	exec 4>&-
+	got=$(sandbox_data)
+	vsz=$(value "$SBX_D/out" VDA_SIZE)
+	# The numbers of every system call the kernel logged for the VMM's own filters.
+	kern=$(dmesg 2>/dev/null | grep 'type=1326' | sed 's/.* syscall=\([0-9]*\) .*/\1/' | sort -u | tr '\n' ' ')
+	if [ "$st" = 0 ] && [ "$SBX_RESIZE_RC" = 0 ] && [ "$vsz" = 16384 ] &&
+		grep -q 'virtio-blk: seccomp: system call ftruncate ([0-9]*) is not in block_device.policy; allowed by --seccomp-log-failures' "$SBX_D/err" &&
+		[ "$got" = SBX-DATA-OK ] && [ -z "$kern" ]; then
+		pass sandbox-log-failures
+		echo "    (sandbox-log-failures: $(grep -o 'virtio-blk: seccomp: .*' "$SBX_D/err" | head -n 1 | tr -d '\r'))"
+	else
+		fail sandbox-log-failures "crosvm status $(status_text "$st"), resize rc $SBX_RESIZE_RC, guest size $vsz (want 16384), image sector 10 '$got', system calls the kernel logged for main/vCPU filters: ${kern:-none}" "$SBX_D/resize.out" "$SBX_D/err"
 	fi
 fi
 

@@ -318,7 +318,7 @@ fi
 testhost_inputs=("$OUT/vmlinuz" "$OUT/guest.cpio" "$OUT/elfkernel" "$OUT/vmmtime"
 	"$OUT/root.ext4" "$OUT/root.sqfs" "$OUT/data.ext4"
 	"$E2E_SRC/testhost-init.sh" "$E2E_SRC/cases.sh" "$E2E_SRC/bench.sh" "$E2E_SRC/blkbench.sh" "$E2E_SRC/demo.sh"
-	"${crosvm_inputs[@]}")
+	"$ROOT"/seccomp/x86_64/*.policy "${crosvm_inputs[@]}")
 # A test host built with a crosvm must be rebuilt once crosvm is gone and
 # the other way round: remember which.
 have_crosvm=$([[ ${#crosvm_inputs[@]} -gt 0 ]] && echo yes || echo no)
@@ -343,6 +343,9 @@ if ! fresh testhost.cpio "${testhost_inputs[@]}" ||
 	for s in cases.sh bench.sh blkbench.sh demo.sh; do
 		install -m 755 "$E2E_SRC/$s" "$stage/e2e/$s"
 	done
+	# The seccomp policies as shipped: the violation cases edit copies of them.
+	mkdir -p "$stage/e2e/policy"
+	cp "$ROOT"/seccomp/x86_64/*.policy "$stage/e2e/policy/"
 	if [[ $have_crosvm == yes ]]; then
 		add_elf "$stage" "$CROSVM_BIN" /e2e/crosvm
 		for m in "${crosvm_modules[@]}"; do

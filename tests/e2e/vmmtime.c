@@ -11,9 +11,12 @@
  * then is killed; it is also killed after TIMEOUT_S seconds (default 120).
  * Prints one line:
  *
- *   VMMTIME marker=1|0 marker_s=S hwm_kb=N maxrss_kb=N exit=STATUS killed=0|1
+ *   VMMTIME marker=1|0 marker_s=S hwm_kb=N pss_kb=N nproc=N maxrss_kb=N exit=STATUS killed=0|1
  *
- * hwm_kb is the peak RSS at the marker, maxrss_kb the peak RSS over the
+ * pss_kb is the proportional set size (smaps_rollup Pss) at the marker summed
+ * over the child and all its descendants: a VMM that splits into processes
+ * sharing guest memory is counted once, fairly against a single process.
+ * hwm_kb is the peak RSS (of the child alone) at the marker, maxrss_kb the peak RSS over the
  * whole life of the child (getrusage), exit is the exit status or
  * 128+signal. Exits 0 when the marker was seen, 1 otherwise, 2 on usage.
  */
@@ -39,6 +42,49 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static long read_pss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Pss:", 4) == 0) {
+			kb = strtol(line + 4, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+/* Adds pid's and its descendants' Pss to *kb; counts them in *n. */
+static void tree_pss(pid_t pid, long *kb, int *n, int depth)
+{
+	char path[64];
+	long pss = read_pss_kb(pid);
+	FILE *f;
+	int c;
+
+	if (pss > 0)
+		*kb += pss;
+	(*n)++;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	f = fopen(path, "r");
+	if (!f || depth > 8) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	while (fscanf(f, "%d", &c) == 1)
+		tree_pss(c, kb, n, depth + 1);
+	fclose(f);
+}
+
 static long read_hwm_kb(pid_t pid)
 {
 	char path[64], line[256];
@@ -61,7 +107,8 @@ static long read_hwm_kb(pid_t pid)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: vmmtime [-t TIMEOUT_S] [-g GRACE_S] [-o LOG] MARKER -- COMMAND [ARG]...\n");
+	fprintf(stderr,
+		"usage: vmmtime [-t TIMEOUT_S] [-g GRACE_S] [-o LOG] MARKER -- COMMAND [ARG]...\n");
 	exit(2);
 }
 
@@ -70,7 +117,8 @@ int main(int argc, char **argv)
 	double timeout = 120, grace = 10, t0, marker_t = -1, deadline;
 	const char *logpath = NULL, *marker;
 	int opt, pfd[2], logfd = -1, status = 0, killed = 0, exited = 0;
-	long hwm = -1;
+	long hwm = -1, pss = 0;
+	int nproc = 0;
 	size_t mlen, keep = 0;
 	char *win;
 	struct rusage ru;
@@ -78,10 +126,17 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "+t:g:o:")) != -1) {
 		switch (opt) {
-		case 't': timeout = atof(optarg); break;
-		case 'g': grace = atof(optarg); break;
-		case 'o': logpath = optarg; break;
-		default: usage();
+		case 't':
+			timeout = atof(optarg);
+			break;
+		case 'g':
+			grace = atof(optarg);
+			break;
+		case 'o':
+			logpath = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (argc - optind < 3 || strcmp(argv[optind + 1], "--") != 0)
@@ -131,7 +186,7 @@ int main(int argc, char **argv)
 	deadline = t0 + timeout;
 
 	for (;;) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
 		double left = deadline - now();
 		int r;
 
@@ -154,6 +209,7 @@ int main(int argc, char **argv)
 					if (marker_t < 0 && memmem(win, keep, marker, mlen)) {
 						marker_t = now() - t0;
 						hwm = read_hwm_kb(pid);
+						tree_pss(pid, &pss, &nproc, 0);
 						if (deadline > now() + grace)
 							deadline = now() + grace;
 					}
@@ -182,8 +238,10 @@ int main(int argc, char **argv)
 	}
 	if (!exited && wait4(pid, &status, 0, &ru) < 0)
 		memset(&ru, 0, sizeof(ru));
-	printf("VMMTIME marker=%d marker_s=%.3f hwm_kb=%ld maxrss_kb=%ld exit=%d killed=%d\n",
-	       marker_t >= 0, marker_t >= 0 ? marker_t : 0.0, hwm, ru.ru_maxrss,
+	printf("VMMTIME marker=%d marker_s=%.3f hwm_kb=%ld pss_kb=%ld nproc=%d maxrss_kb=%ld "
+	       "exit=%d "
+	       "killed=%d\n",
+	       marker_t >= 0, marker_t >= 0 ? marker_t : 0.0, hwm, pss, nproc, ru.ru_maxrss,
 	       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), killed);
 	return marker_t >= 0 ? 0 : 1;
 }

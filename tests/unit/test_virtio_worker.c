@@ -32,7 +32,7 @@ static void start(void)
 	dev.signal = on_signal;
 	dev.driver_ok = true;
 	assert_int_equal(virtq_enable(&dev.queues[0], &drv.mem), 0);
-	assert_int_equal(virtio_worker_init(&w, &dev), 0);
+	assert_int_equal(virtio_worker_init(&w, &dev, dev.ops->nr_queues), 0);
 	assert_int_equal(virtio_worker_start(&w), 0);
 }
 

@@ -217,8 +217,9 @@ static void balloon_destroy(struct virtio_device *d)
 	free(b);
 }
 
-static const struct virtio_device_ops balloon_ops = {
+const struct virtio_device_ops virtio_balloon_ops = {
 	.name = "virtio-balloon",
+	.policy = "balloon_device",
 	.device_id = VIRTIO_ID_BALLOON,
 	.features = (1ull << VIRTIO_BALLOON_F_MUST_TELL_HOST) |
 		    (1ull << VIRTIO_BALLOON_F_STATS_VQ) |
@@ -240,7 +241,7 @@ int virtio_balloon_init(struct virtio_device *d, const struct guest_memory *mem)
 	pthread_condattr_t attr;
 	int r;
 
-	virtio_device_init(d, &balloon_ops, mem);
+	virtio_device_init(d, &virtio_balloon_ops, mem);
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;

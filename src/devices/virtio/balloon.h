@@ -47,6 +47,9 @@ struct balloon_stats {
 	uint64_t bad_pfns;     /* inflated PFNs skipped (not guest RAM) or not freed */
 };
 
+/* The ops every such device starts from (name, queues, policy): the VMM sizes its side by them. */
+extern const struct virtio_device_ops virtio_balloon_ops;
+
 /* Returns 0 or -errno. The target starts at 0 (an empty balloon). */
 int virtio_balloon_init(struct virtio_device *d, const struct guest_memory *mem);
 

@@ -41,7 +41,7 @@ struct blk_req {
 _Static_assert(offsetof(struct blk_req, io) == 0, "a completed aio_req is its blk_req");
 
 struct blk {
-	struct virtio_device_ops ops; /* blk_ops with this disk's features */
+	struct virtio_device_ops ops; /* virtio_blk_ops with this disk's features */
 	struct blk_disk disk;
 	struct virtio_blk_config cfg;
 	struct aio *aio;
@@ -373,8 +373,9 @@ int virtio_blk_resize(struct virtio_device *d, uint64_t new_size)
 	((1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_DISCARD) | \
 	 (1ull << VIRTIO_BLK_F_WRITE_ZEROES))
 
-static const struct virtio_device_ops blk_ops = {
+const struct virtio_device_ops virtio_blk_ops = {
 	.name = "virtio-blk",
+	.policy = "block_device",
 	.device_id = VIRTIO_ID_BLOCK,
 	.features = (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_SIZE_MAX) |
 		    (1ull << VIRTIO_BLK_F_BLK_SIZE) | BLK_RW_ONLY |
@@ -417,9 +418,9 @@ int virtio_blk_init(struct virtio_device *d, const struct guest_memory *mem,
 	b->cfg.max_write_zeroes_sectors = UINT32_MAX;
 	b->cfg.max_write_zeroes_seg = MAX_DISCARD_SEG;
 	b->cfg.write_zeroes_may_unmap = disk->sparse;
-	b->ops = blk_ops;
+	b->ops = virtio_blk_ops;
 	if (disk->read_only)
-		b->ops.features = (blk_ops.features & ~BLK_RW_ONLY) | (1ull << VIRTIO_BLK_F_RO);
+		b->ops.features = (virtio_blk_ops.features & ~BLK_RW_ONLY) | (1ull << VIRTIO_BLK_F_RO);
 	virtio_device_init(d, &b->ops, mem);
 	d->priv = b;
 	return 0;

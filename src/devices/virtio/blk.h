@@ -19,6 +19,9 @@ struct blk_disk {
 	enum aio_engine engine;
 };
 
+/* The ops every such device starts from (name, queues, policy): the VMM sizes its side by them. */
+extern const struct virtio_device_ops virtio_blk_ops;
+
 /* Takes ownership of disk->fd (on success). Returns 0 or -errno. */
 int virtio_blk_init(struct virtio_device *d, const struct guest_memory *mem,
 		    const struct blk_disk *disk);

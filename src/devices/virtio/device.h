@@ -21,6 +21,7 @@ struct virtio_device;
 
 struct virtio_device_ops {
 	const char *name;
+	const char *policy; /* its seccomp policy, seccomp/x86_64/<policy>.policy */
 	uint32_t device_id;
 	uint64_t features; /* device-specific and ring features offered */
 	unsigned nr_queues;

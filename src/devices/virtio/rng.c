@@ -43,8 +43,9 @@ static void rng_destroy(struct virtio_device *d)
 	free(d->priv);
 }
 
-static const struct virtio_device_ops rng_ops = {
+const struct virtio_device_ops virtio_rng_ops = {
 	.name = "virtio-rng",
+	.policy = "rng_device",
 	.device_id = VIRTIO_ID_RNG,
 	.features = (1ull << VIRTIO_RING_F_INDIRECT_DESC) | (1ull << VIRTIO_RING_F_EVENT_IDX),
 	.nr_queues = 1,
@@ -56,7 +57,7 @@ static const struct virtio_device_ops rng_ops = {
 
 int virtio_rng_init(struct virtio_device *d, const struct guest_memory *mem)
 {
-	virtio_device_init(d, &rng_ops, mem);
+	virtio_device_init(d, &virtio_rng_ops, mem);
 	d->priv = malloc(sizeof(struct virtq_chain));
 	return d->priv ? 0 : -1;
 }

@@ -4,6 +4,9 @@
 
 #include "devices/virtio/device.h"
 
+/* The ops every such device starts from (name, queues, policy): the VMM sizes its side by them. */
+extern const struct virtio_device_ops virtio_rng_ops;
+
 int virtio_rng_init(struct virtio_device *d, const struct guest_memory *mem);
 
 #endif

@@ -8,7 +8,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-int virtio_worker_init(struct virtio_worker *w, struct virtio_device *dev)
+int virtio_worker_init(struct virtio_worker *w, struct virtio_device *dev, unsigned nr_queues)
 {
 	memset(w, 0, sizeof(*w));
 	w->dev = dev;
@@ -16,7 +16,7 @@ int virtio_worker_init(struct virtio_worker *w, struct virtio_device *dev)
 	w->wake_evt = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->stop_evt < 0 || w->wake_evt < 0)
 		return -errno;
-	for (unsigned q = 0; q < dev->ops->nr_queues; q++) {
+	for (unsigned q = 0; q < nr_queues && q < VIRTIO_MAX_QUEUES; q++) {
 		w->kick[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (w->kick[q] < 0)
 			return -errno;

@@ -23,8 +23,11 @@ struct virtio_worker {
 	bool pending[VIRTIO_MAX_QUEUES];
 };
 
-/* Creates the kick eventfds; returns 0 or -errno. */
-int virtio_worker_init(struct virtio_worker *w, struct virtio_device *dev);
+/*
+ * Creates the kick eventfds of nr_queues queues; returns 0 or -errno. dev may
+ * be created later (in a device process), before the worker starts.
+ */
+int virtio_worker_init(struct virtio_worker *w, struct virtio_device *dev, unsigned nr_queues);
 int virtio_worker_start(struct virtio_worker *w);
 void virtio_worker_stop(struct virtio_worker *w);
 /* Completes the device's work in flight, then serves no queue until resumed. */

@@ -461,8 +461,9 @@ static void video_destroy(struct virtio_device *d)
 	free(v);
 }
 
-static const struct virtio_device_ops video_ops = {
+const struct virtio_device_ops virtio_video_ops = {
 	.name = "virtio-video-encoder",
+	.policy = "video_device",
 	.device_id = VIRTIO_ID_VIDEO_ENCODER,
 	.features = (1ull << VIRTIO_VIDEO_F_RESOURCE_GUEST_PAGES) |
 		    (1ull << VIRTIO_VIDEO_F_RESOURCE_NON_CONTIG) |
@@ -492,7 +493,7 @@ int virtio_video_init(struct virtio_device *d, const struct guest_memory *mem,
 	n = strlen(backend->name);
 	memcpy(v->cfg.device_name, backend->name,
 	       n < sizeof(v->cfg.device_name) ? n : sizeof(v->cfg.device_name) - 1);
-	virtio_device_init(d, &video_ops, mem);
+	virtio_device_init(d, &virtio_video_ops, mem);
 	d->priv = v;
 	v->d = d;
 	if (encode_start(v)) {

@@ -5,6 +5,9 @@
 #include "devices/virtio/device.h"
 #include "devices/virtio/video/encoder.h"
 
+/* The ops every such device starts from (name, queues, policy): the VMM sizes its side by them. */
+extern const struct virtio_device_ops virtio_video_ops;
+
 /*
  * virtio-video encoder (device id 30): guest-pages frames in, H.264/VP8/VP9
  * out, encoded by backend on the device's own encoder thread. Returns 0 or -1.

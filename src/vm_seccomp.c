@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: BSD-3-Clause
+#include "vm_seccomp.h"
+
+#include <string.h>
+
+#include "sandbox/policy.h"
+#include "util/log.h"
+
+static struct policy_prog main_prog, vcpu_prog;
+static bool prepared;
+
+static int compile(const struct vm_config *cfg, const char *name, struct policy_prog *out)
+{
+	scmp_filter_ctx ctx;
+	char err[512];
+	int r;
+
+	/* No SIGSYS handler here: a violation kills the VMM outright (its children follow). */
+	if (policy_compile(name, policy_resolve_dir, (void *)cfg->seccomp_policy_dir,
+			   cfg->seccomp_log_failures ? POLICY_MODE_LOG : POLICY_MODE_KILL, &ctx,
+			   err, sizeof(err))) {
+		log_err("%s", err);
+		return -1;
+	}
+	r = policy_export(ctx, 0, out, err, sizeof(err));
+	seccomp_release(ctx);
+	if (r)
+		log_err("%s: %s", name, err);
+	return r;
+}
+
+int vm_seccomp_prepare(const struct vm_config *cfg)
+{
+	if (compile(cfg, "main.policy", &main_prog) || compile(cfg, "vcpu.policy", &vcpu_prog))
+		return -1;
+	prepared = true;
+	return 0;
+}
+
+int vm_seccomp_enter_main(void)
+{
+	return prepared ? policy_prog_load(&main_prog, 0) : 0;
+}
+
+int vm_seccomp_enter_vcpu(void)
+{
+	return prepared ? policy_prog_load(&vcpu_prog, 0) : 0;
+}

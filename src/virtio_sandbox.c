@@ -234,7 +234,12 @@ static int device_main(void *arg)
 		if (n != (ssize_t)sizeof(q))
 			break; /* the VMM is gone: still leave the disk consistent */
 		memset(&resp, 0, sizeof(resp));
-		collect = &resp;
+		/*
+		 * Only a guest's access defers its interrupts to the answer; an
+		 * operation (balloon statistics) may wait for the guest, which must
+		 * see its interrupts meanwhile.
+		 */
+		collect = q.op >= VP_CFG_READ ? &resp : NULL;
 		serve_one(h, &q, &resp);
 		collect = NULL;
 		if (send(p->child_sock, &resp, sizeof(resp), MSG_NOSIGNAL) < 0)

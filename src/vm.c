@@ -25,6 +25,7 @@
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/regs.h"
 #include "loader/loader.h"
+#include "sandbox/proc_status.h"
 #include "util/log.h"
 #include "devices/virtio/balloon.h"
 #include "devices/virtio/blk.h"
@@ -792,6 +793,13 @@ int vm_run(const struct vm_config *cfg)
 		}
 	}
 	status = exit_status(wait_for_exit(vm, sfd));
+	if (cfg->log_level >= LOG_LVL_DEBUG) {
+		char rss[32], hwm[32];
+
+		if (!proc_status_field(getpid(), "VmRSS", rss, sizeof(rss)) &&
+		    !proc_status_field(getpid(), "VmHWM", hwm, sizeof(hwm)))
+			log_debug("VMM process %d: RSS %s (peak %s)", (int)getpid(), rss, hwm);
+	}
 	stop_vcpus(vm);
 	/* Each device flushes what it must; the dead one is only reaped. */
 	for (unsigned i = 0; i < vm->nr_virtio; i++)

@@ -124,10 +124,17 @@ status_text() {
 	esac
 }
 
-# crosvm_pid PID: the crosvm process under "timeout PID" (PID itself when it is crosvm).
+# crosvm_pid PID: the crosvm process started as "timeout ... crosvm" with pid PID: busybox
+# timeout execs the command itself (PID) and forks its watcher; others fork the command.
 crosvm_pid() {
-	c=$(cat "/proc/$1/task/$1/children" 2>/dev/null | awk '{ print $1 }')
-	if [ -n "$c" ]; then echo "$c"; else echo "$1"; fi
+	if [ "$(cat "/proc/$1/comm" 2>/dev/null)" = crosvm ]; then
+		echo "$1"
+		return
+	fi
+	for c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = crosvm ] && echo "$c" && return
+	done
+	echo "$1"
 }
 
 # sandbox_check PID DISK OUT: every device process of the crosvm under PID is jailed:

@@ -109,6 +109,31 @@ static void test_control_flags(void **state)
 	assert_non_null(strstr(err, "--syslog-tag"));
 }
 
+/* The sandbox flags: on by default, paths absolute. */
+static void test_sandbox_flags(void **state)
+{
+	assert_int_equal(PARSE("bz"), PARSE_OK);
+	assert_true(cfg.sandbox);
+	assert_false(cfg.seccomp_log_failures);
+	assert_null(cfg.seccomp_policy_dir);
+	assert_null(cfg.pivot_root);
+	assert_int_equal(PARSE("--disable-sandbox", "--seccomp-log-failures",
+			       "--seccomp-policy-dir", "/etc/p", "--pivot-root=/srv/empty", "bz"),
+			 PARSE_OK);
+	assert_false(cfg.sandbox);
+	assert_true(cfg.seccomp_log_failures);
+	assert_string_equal(cfg.seccomp_policy_dir, "/etc/p");
+	assert_string_equal(cfg.pivot_root, "/srv/empty");
+	assert_int_equal(PARSE("--pivot-root", "var/empty", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--pivot-root"));
+	assert_non_null(strstr(err, "absolute"));
+	assert_int_equal(PARSE("--seccomp-policy-dir", "", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--seccomp-policy-dir"));
+	assert_int_equal(PARSE("--disable-sandbox=1", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--disable-sandbox"));
+	assert_int_equal(PARSE("--seccomp-policy-dir", "bz"), PARSE_ERROR);
+}
+
 static void test_serial(void **state)
 {
 	char *cl;
@@ -209,9 +234,10 @@ static void test_disks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults), cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_errors),	 cmocka_unit_test(test_serial),
-		cmocka_unit_test(test_disks),	 cmocka_unit_test(test_control_flags),
+		cmocka_unit_test(test_defaults),      cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_errors),	      cmocka_unit_test(test_serial),
+		cmocka_unit_test(test_disks),	      cmocka_unit_test(test_control_flags),
+		cmocka_unit_test(test_sandbox_flags),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

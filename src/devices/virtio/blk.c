@@ -420,7 +420,8 @@ int virtio_blk_init(struct virtio_device *d, const struct guest_memory *mem,
 	b->cfg.write_zeroes_may_unmap = disk->sparse;
 	b->ops = virtio_blk_ops;
 	if (disk->read_only)
-		b->ops.features = (virtio_blk_ops.features & ~BLK_RW_ONLY) | (1ull << VIRTIO_BLK_F_RO);
+		b->ops.features =
+			(virtio_blk_ops.features & ~BLK_RW_ONLY) | (1ull << VIRTIO_BLK_F_RO);
 	virtio_device_init(d, &b->ops, mem);
 	d->priv = b;
 	return 0;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 static enum log_level max_level = LOG_LVL_INFO;
@@ -31,6 +32,11 @@ void log_init_syslog(const char *tag)
 		return;
 	/* syslog keeps the pointer: the tag must outlive the process's logging (argv does). */
 	openlog(tag ? tag : "crosvm", LOG_PID, LOG_DAEMON);
+	/*
+	 * syslog() stamps each line with the local time: read the zone file now,
+	 * before the seccomp filters, which let no thread open files later.
+	 */
+	tzset();
 	to_syslog = true;
 }
 

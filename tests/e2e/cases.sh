@@ -773,7 +773,7 @@ sandbox_run() {
 	exec 4<>"$SBX_D/in"
 	dd if=/dev/zero of="$SBX_D/v.img" bs=1M count=4 2>/dev/null
 	timeout -k 5 $((BOOT_TIMEOUT + 60)) "$CROSVM" run -s "$SBX_D/vm.sock" \
-		--seccomp-policy-dir "$SBX_D/policy" "$@" -p "quiet e2e=info" \
+		--seccomp-policy-dir "$SBX_D/policy" "$@" -c 2 -p "quiet e2e=info" \
 		--rwdisk "$SBX_D/v.img" -i "$INITRD" "$KERNEL" \
 		<"$SBX_D/in" >"$SBX_D/out" 2>"$SBX_D/err" 4>&- &
 	SBX_PID=$!
@@ -832,6 +832,9 @@ if want sandbox-log-failures; then
 		fail sandbox-log-failures "crosvm status $(status_text "$st"), resize rc $SBX_RESIZE_RC, guest size $vsz (want 16384), image sector 10 '$got', system calls the kernel logged for main/vCPU filters: ${kern:-none}" "$SBX_D/resize.out" "$SBX_D/err"
 	fi
 fi
+
+# Seccomp kills and logs the kernel recorded (a VMM filter too tight shows here first).
+dmesg 2>/dev/null | grep 'type=1326' | sed 's/.*\(pid=[0-9]*\).*\(comm="[^"]*"\).*\(syscall=[0-9]*\).*\(code=[0-9a-fx]*\).*/cases: kernel seccomp log: \1 \2 \3 \4/' | sort -u | head -n 20
 
 echo "cases: $npass pass, $nfail fail; done at $(elapsed)s"
 echo "E2E-DONE"

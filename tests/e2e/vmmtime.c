@@ -42,19 +42,21 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static long read_pss_kb(pid_t pid)
+/* The kB value of the line starting with key in /proc/PID/file, or -1. */
+static long proc_kb(pid_t pid, const char *file, const char *key)
 {
 	char path[64], line[256];
+	size_t klen = strlen(key);
 	long kb = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "Pss:", 4) == 0) {
-			kb = strtol(line + 4, NULL, 10);
+		if (strncmp(line, key, klen) == 0) {
+			kb = strtol(line + klen, NULL, 10);
 			break;
 		}
 	}
@@ -66,7 +68,7 @@ static long read_pss_kb(pid_t pid)
 static void tree_pss(pid_t pid, long *kb, int *n, int depth)
 {
 	char path[64];
-	long pss = read_pss_kb(pid);
+	long pss = proc_kb(pid, "smaps_rollup", "Pss:");
 	FILE *f;
 	int c;
 
@@ -83,26 +85,6 @@ static void tree_pss(pid_t pid, long *kb, int *n, int depth)
 	while (fscanf(f, "%d", &c) == 1)
 		tree_pss(c, kb, n, depth + 1);
 	fclose(f);
-}
-
-static long read_hwm_kb(pid_t pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "VmHWM:", 6) == 0) {
-			kb = strtol(line + 6, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return kb;
 }
 
 static void usage(void)
@@ -208,7 +190,7 @@ int main(int argc, char **argv)
 					keep += (size_t)n;
 					if (marker_t < 0 && memmem(win, keep, marker, mlen)) {
 						marker_t = now() - t0;
-						hwm = read_hwm_kb(pid);
+						hwm = proc_kb(pid, "status", "VmHWM:");
 						tree_pss(pid, &pss, &nproc, 0);
 						if (deadline > now() + grace)
 							deadline = now() + grace;

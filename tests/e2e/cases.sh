@@ -773,7 +773,7 @@ sandbox_run() {
 	exec 4<>"$SBX_D/in"
 	dd if=/dev/zero of="$SBX_D/v.img" bs=1M count=4 2>/dev/null
 	timeout -k 5 $((BOOT_TIMEOUT + 60)) "$CROSVM" run -s "$SBX_D/vm.sock" \
-		--seccomp-policy-dir "$SBX_D/policy" "$@" -c 2 -p "quiet e2e=info" \
+		--seccomp-policy-dir "$SBX_D/policy" "$@" -p "quiet e2e=info" \
 		--rwdisk "$SBX_D/v.img" -i "$INITRD" "$KERNEL" \
 		<"$SBX_D/in" >"$SBX_D/out" 2>"$SBX_D/err" 4>&- &
 	SBX_PID=$!

@@ -51,10 +51,8 @@ void virtio_host_bind_notify(struct virtio_host *h, uint64_t base, bool on)
 }
 
 /* The guest moved BAR0 or toggled memory decoding: move the kick addresses with it. */
-static void bar_changed(void *opaque, uint64_t bar0, bool enabled)
+void virtio_host_move_notify(struct virtio_host *h, uint64_t bar0, bool enabled)
 {
-	struct virtio_host *h = opaque;
-
 	if (h->notify_base)
 		virtio_host_bind_notify(h, h->notify_base, false);
 	h->notify_base = 0;
@@ -62,6 +60,11 @@ static void bar_changed(void *opaque, uint64_t bar0, bool enabled)
 		virtio_host_bind_notify(h, bar0, true);
 		h->notify_base = bar0;
 	}
+}
+
+static void bar_changed(void *opaque, uint64_t bar0, bool enabled)
+{
+	virtio_host_move_notify(opaque, bar0, enabled);
 }
 
 static void fire(void *opaque, unsigned v)

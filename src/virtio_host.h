@@ -100,6 +100,8 @@ int virtio_host_exec(struct virtio_host *h, enum vhost_op op, uint64_t arg,
 /* Creates the device and attaches its transport, with msix/bar hooks from sink and host. */
 int virtio_host_create_device(struct virtio_host *h, const struct guest_memory *mem,
 			      struct virtio_pci_host host);
+/* BAR0 moved or decoding toggled: rebinds the queue-notify ioeventfds to it (or unbinds). */
+void virtio_host_move_notify(struct virtio_host *h, uint64_t bar0, bool enabled);
 /* Binds (on) or unbinds the queue-notify ioeventfds at base. */
 void virtio_host_bind_notify(struct virtio_host *h, uint64_t base, bool on);
 /* Signals vector v (its irqfd) / kicks queue q (its ioeventfd's eventfd). */

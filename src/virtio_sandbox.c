@@ -335,15 +335,9 @@ static int apply(struct virtio_host *h, const struct vp_req *q, const struct vp_
 	for (uint32_t i = 0; i < r->nr_routes; i++)
 		virtio_host_route(h, r->routes[i].vector, r->routes[i].addr, r->routes[i].data);
 	if (r->bar_changed) {
-		if (h->notify_base)
-			virtio_host_bind_notify(h, h->notify_base, false);
-		h->notify_base = 0;
 		h->bar0 = r->bar0;
 		h->mem_enabled = r->bar_enabled;
-		if (h->mem_enabled && h->bar0) {
-			virtio_host_bind_notify(h, h->bar0, true);
-			h->notify_base = h->bar0;
-		}
+		virtio_host_move_notify(h, h->bar0, h->mem_enabled);
 	}
 	for (unsigned v = 0; v < h->nr_vectors; v++)
 		if (r->fire & (1u << v))
@@ -505,6 +499,22 @@ static int compile(struct virtio_host *h, const struct sandbox_config *sb)
 	return r ? -1 : 0;
 }
 
+static void reaped(struct virtio_host *h, int status);
+
+/* A device process that failed to start: it goes at once, without a failure callback. */
+static void kill_and_reap(struct virtio_host *h)
+{
+	struct device_proc *p = h->proc;
+	int status;
+
+	p->dead = true;
+	kill(p->pid, SIGKILL);
+	while (waitpid(p->pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return;
+	reaped(h, status);
+}
+
 int virtio_sandbox_spawn(struct virtio_host *h, const struct guest_memory *mem,
 			 const struct sandbox_config *sb)
 {
@@ -550,8 +560,7 @@ int virtio_sandbox_spawn(struct virtio_host *h, const struct guest_memory *mem,
 	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (p->pidfd < 0) {
 		log_err("%s: pidfd_open: %s", h->name, strerror(errno));
-		kill(pid, SIGKILL);
-		virtio_sandbox_reap(h);
+		kill_and_reap(h);
 		return -1;
 	}
 	r = recv_resp(p, &resp, READY_TIMEOUT_MS);
@@ -559,8 +568,7 @@ int virtio_sandbox_spawn(struct virtio_host *h, const struct guest_memory *mem,
 		p->dead = true;
 		log_err("%s: the device process did not start%s", h->name,
 			r == -ETIMEDOUT ? " (no answer)" : "");
-		kill(pid, SIGKILL);
-		virtio_sandbox_reap(h);
+		kill_and_reap(h);
 		return -1;
 	}
 	log_debug("%s: device process %d, jailed, under %s%s", h->name, (int)pid, p->policy_file,

@@ -104,9 +104,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct acpi_pm pm;
 	static struct pci_root pci;
 	struct exit_notifier ex = {exit_req, NULL};
-	struct bus bus = {0};
+	struct bus bus;
 	size_t i = 0;
 	uint32_t t = 0;
+
+	bus_init(&bus);
 
 	memset(irq_high, 0, sizeof(irq_high));
 	exits = 0;

@@ -135,7 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct balloon_stats st;
 	uint8_t flags = take8(&in);
 
-	if (vdrv_init(&drv, MEM) || virtio_balloon_init(&dev, &drv.mem))
+	if (vdrv_init(&drv, MEM) || virtio_balloon_create(&dev, &drv.mem, NULL))
 		abort();
 	memset(named, 0, sizeof(named));
 	named[0] = true; /* a zeroed descriptor or ring entry names PFN 0 */

@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pwrite(disk.fd, data, size < DISK_SIZE ? size : DISK_SIZE, 0) < 0)
 		abort();
 	before = disk_sum(disk.fd);
-	if (virtio_blk_init(&dev, &drv.mem, &disk))
+	if (virtio_blk_create(&dev, &drv.mem, &disk))
 		abort();
 	vdrv_queue_init(&drv, &dq, QSIZE, &dev.queues[0]);
 	dev.queues[0].indirect = true;

@@ -531,9 +531,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (flags & 1) {
 		disk.fd = memfd_create("fuzz-disk", MFD_CLOEXEC);
 		if (disk.fd < 0 || ftruncate(disk.fd, DISK_SIZE) || (disk_fd = dup(disk.fd)) < 0 ||
-		    virtio_blk_init(&dev, &drv.mem, &disk))
+		    virtio_blk_create(&dev, &drv.mem, &disk))
 			abort();
-	} else if (virtio_rng_init(&dev, &drv.mem)) {
+	} else if (virtio_rng_create(&dev, &drv.mem, NULL)) {
 		abort();
 	}
 	virtio_pci_init(&vp, &dev, BAR0, host);
@@ -544,7 +544,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg0 = vp.cfg;
 	check_reset_state();
 	pci_root_init(&root, (struct exit_notifier){no_exit, NULL});
-	memset(&pio, 0, sizeof(pio));
+	bus_init(&pio);
 	if (pci_root_add(&root, SLOT, &vp.fn) ||
 	    bus_add(&pio, 0xcf8, 8, "pci-root", &pci_root_bus_ops, &root))
 		abort();

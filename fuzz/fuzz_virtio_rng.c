@@ -274,7 +274,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(vdrv_ptr(&drv, 0, MEM), 0, MEM);
 	drv.heap = 0x1000;
-	if (virtio_rng_init(&dev, &drv.mem))
+	if (virtio_rng_create(&dev, &drv.mem, NULL))
 		abort();
 	vdrv_queue_init(&drv, &dq, qsize, &dev.queues[0]);
 	dev.queues[0].event_idx = hdr & 8;

@@ -7,7 +7,7 @@
 #include "config.h"
 #include "control/client.h"
 #include "util/log.h"
-#include "vm.h"
+#include "vm/vm.h"
 
 static const char usage[] =
 	"Usage: crosvm COMMAND [ARGS]\n"

@@ -39,7 +39,7 @@ static void on_config(struct virtio_device *d)
 
 static int start(void)
 {
-	if (virtio_balloon_init(&dev, &drv.mem))
+	if (virtio_balloon_create(&dev, &drv.mem, NULL))
 		return -1;
 	dev.signal = on_signal;
 	dev.config_changed = on_config;

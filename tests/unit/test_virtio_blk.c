@@ -49,7 +49,7 @@ static int make_disk(bool ro, int filled)
 		return -1;
 	disk.fd = disk_fd;
 	memcpy(disk.id, "test-disk-id", 12);
-	if (vdrv_init(&drv, 4u << 20) || virtio_blk_init(&dev, &drv.mem, &disk))
+	if (vdrv_init(&drv, 4u << 20) || virtio_blk_create(&dev, &drv.mem, &disk))
 		return -1;
 	vdrv_queue_init(&drv, &dq, 16, &dev.queues[0]);
 	dev.queues[0].indirect = true;

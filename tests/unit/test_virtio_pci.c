@@ -55,7 +55,7 @@ static int setup(void **state)
 	memset(fired, 0, sizeof(fired));
 	memset(kicked, 0, sizeof(kicked));
 	routes = 0;
-	if (vdrv_init(&drv, 4u << 20) || virtio_rng_init(&dev, &drv.mem))
+	if (vdrv_init(&drv, 4u << 20) || virtio_rng_create(&dev, &drv.mem, NULL))
 		return -1;
 	virtio_pci_init(&vp, &dev, BAR0, host);
 	return 0;

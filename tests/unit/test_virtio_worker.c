@@ -62,7 +62,7 @@ static void test_rng_kick(void **state)
 	uint32_t len;
 
 	assert_int_equal(vdrv_init(&drv, 4u << 20), 0);
-	assert_int_equal(virtio_rng_init(&dev, &drv.mem), 0);
+	assert_int_equal(virtio_rng_create(&dev, &drv.mem, NULL), 0);
 	start();
 	vdrv_make_available(&drv, &dq, vdrv_add_chain(&drv, &dq, &b, 1));
 	kick();
@@ -98,7 +98,7 @@ static void test_blk_async(void **state)
 	assert_int_equal(ftruncate(disk.fd, 1 << 20), 0);
 	assert_int_equal(pwrite(disk.fd, sec, 512, 1024), 512);
 	assert_int_equal(vdrv_init(&drv, 4u << 20), 0);
-	assert_int_equal(virtio_blk_init(&dev, &drv.mem, &disk), 0);
+	assert_int_equal(virtio_blk_create(&dev, &drv.mem, &disk), 0);
 	start();
 	vdrv_make_available(&drv, &dq, vdrv_add_chain(&drv, &dq, b, 3));
 	memcpy(vdrv_ptr(&drv, vdrv_last_buf(0), sizeof(hdr)), &hdr, sizeof(hdr));

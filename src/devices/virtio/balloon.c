@@ -217,6 +217,9 @@ static void balloon_destroy(struct virtio_device *d)
 	free(b);
 }
 
+static int balloon_control(struct virtio_device *d, const void *req, uint32_t len, void *reply,
+			   uint32_t *reply_len);
+
 const struct virtio_device_ops virtio_balloon_ops = {
 	.name = "virtio-balloon",
 	.policy = "balloon_device",
@@ -233,9 +236,10 @@ const struct virtio_device_ops virtio_balloon_ops = {
 	.queue_notify = balloon_notify,
 	.reset = balloon_reset,
 	.destroy = balloon_destroy,
+	.control = balloon_control,
 };
 
-int virtio_balloon_init(struct virtio_device *d, const struct guest_memory *mem)
+int virtio_balloon_create(struct virtio_device *d, const struct guest_memory *mem, const void *arg)
 {
 	struct balloon *b;
 	pthread_condattr_t attr;
@@ -327,4 +331,32 @@ int virtio_balloon_get_stats(struct virtio_device *d, struct balloon_stats *out,
 	r = b->stats.reports >= b->stats_wanted ? 0 : -ETIMEDOUT;
 	pthread_mutex_unlock(&d->lock);
 	return r;
+}
+
+static int balloon_control(struct virtio_device *d, const void *req, uint32_t len, void *reply,
+			   uint32_t *reply_len)
+{
+	struct balloon_control c;
+	struct balloon_stats stats;
+	int r;
+
+	*reply_len = 0;
+	if (len != sizeof(c))
+		return -EINVAL;
+	memcpy(&c, req, sizeof(c));
+	switch (c.cmd) {
+	case BALLOON_CONTROL_TARGET:
+		return virtio_balloon_set_target(d, c.bytes);
+	case BALLOON_CONTROL_STATS:
+		r = virtio_balloon_request_stats(d);
+		if (!r)
+			r = virtio_balloon_get_stats(d, &stats, BALLOON_STATS_TIMEOUT_MS);
+		if (r)
+			return r;
+		memcpy(reply, &stats, sizeof(stats));
+		*reply_len = sizeof(stats);
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }

@@ -50,8 +50,22 @@ struct balloon_stats {
 /* The ops every such device starts from (name, queues, policy): the VMM sizes its side by them. */
 extern const struct virtio_device_ops virtio_balloon_ops;
 
-/* Returns 0 or -errno. The target starts at 0 (an empty balloon). */
-int virtio_balloon_init(struct virtio_device *d, const struct guest_memory *mem);
+/* Returns 0 or -errno; arg is unused. The target starts at 0 (an empty balloon). */
+int virtio_balloon_create(struct virtio_device *d, const struct guest_memory *mem, const void *arg);
+
+/*
+ * The device's control requests (its ops' control): TARGET sets the target
+ * to bytes; STATS asks the guest for a report, waits for it (at most
+ * BALLOON_STATS_TIMEOUT_MS) and replies with a struct balloon_stats.
+ */
+enum balloon_control_cmd { BALLOON_CONTROL_TARGET = 1, BALLOON_CONTROL_STATS };
+#define BALLOON_STATS_TIMEOUT_MS 5000
+
+struct balloon_control {
+	uint32_t cmd;
+	uint32_t reserved;
+	uint64_t bytes;
+};
 
 /*
  * Sets the balloon's target to bytes (rounded down to 4 KiB pages) and raises

@@ -7,7 +7,7 @@
 #define _GNU_SOURCE
 #include "devices/virtio/blk.h"
 
-#include "devices/block/aio.h"
+#include "disk/aio.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -373,6 +373,21 @@ int virtio_blk_resize(struct virtio_device *d, uint64_t new_size)
 	((1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_DISCARD) | \
 	 (1ull << VIRTIO_BLK_F_WRITE_ZEROES))
 
+static int blk_control(struct virtio_device *d, const void *req, uint32_t len, void *reply,
+		       uint32_t *reply_len)
+{
+	struct blk_control c;
+
+	(void)reply;
+	*reply_len = 0;
+	if (len != sizeof(c))
+		return -EINVAL;
+	memcpy(&c, req, sizeof(c));
+	if (c.cmd != BLK_CONTROL_RESIZE)
+		return -EINVAL;
+	return virtio_blk_resize(d, c.size);
+}
+
 const struct virtio_device_ops virtio_blk_ops = {
 	.name = "virtio-blk",
 	.policy = "block_device",
@@ -390,11 +405,12 @@ const struct virtio_device_ops virtio_blk_ops = {
 	.quiesce = blk_quiesce,
 	.reset = blk_reset,
 	.destroy = blk_destroy,
+	.control = blk_control,
 };
 
-int virtio_blk_init(struct virtio_device *d, const struct guest_memory *mem,
-		    const struct blk_disk *disk)
+int virtio_blk_create(struct virtio_device *d, const struct guest_memory *mem, const void *arg)
 {
+	const struct blk_disk *disk = arg;
 	struct blk *b = calloc(1, sizeof(*b));
 	int r;
 

@@ -5,26 +5,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "devices/block/aio.h"
+#include "disk/disk.h"
 #include "devices/virtio/device.h"
-
-/* One disk image behind a virtio-blk device. */
-struct blk_disk {
-	int fd;
-	uint64_t size; /* bytes; the guest sees size / 512 sectors */
-	bool read_only;
-	bool sparse;	     /* discard punches holes */
-	uint32_t block_size; /* logical block size reported to the guest */
-	char id[20];	     /* GET_ID answer (not NUL-terminated when 20 long) */
-	enum aio_engine engine;
-};
 
 /* The ops every such device starts from (name, queues, policy): the VMM sizes its side by them. */
 extern const struct virtio_device_ops virtio_blk_ops;
 
-/* Takes ownership of disk->fd (on success). Returns 0 or -errno. */
-int virtio_blk_init(struct virtio_device *d, const struct guest_memory *mem,
-		    const struct blk_disk *disk);
+/* arg is a const struct blk_disk *; takes ownership of its fd (on success). 0 or -errno. */
+int virtio_blk_create(struct virtio_device *d, const struct guest_memory *mem, const void *arg);
+
+/* The device's control request (its ops' control): RESIZE grows the disk to size bytes. */
+enum blk_control_cmd { BLK_CONTROL_RESIZE = 1 };
+
+struct blk_control {
+	uint32_t cmd;
+	uint32_t reserved;
+	uint64_t size;
+};
 
 /*
  * Grows a writable disk's image file to new_size bytes (a multiple of 512) and

@@ -45,7 +45,27 @@ struct virtio_device_ops {
 	void (*reset)(struct virtio_device *d);
 	/* Releases what the device's init took (memory, files); optional. */
 	void (*destroy)(struct virtio_device *d);
+	/*
+	 * Optional: one request of the device's own control commands (a disk
+	 * resize, a balloon target, ...). req and reply are bytes only the device
+	 * and its control-socket command understand; nothing between them looks
+	 * inside. Any thread, lock not held; reply has VIRTIO_CONTROL_MAX bytes.
+	 * Returns 0 or -errno, and sets *reply_len (0 when there is no reply).
+	 */
+	int (*control)(struct virtio_device *d, const void *req, uint32_t len, void *reply,
+		       uint32_t *reply_len);
 };
+
+/* The largest control request or reply a device takes or gives. */
+#define VIRTIO_CONTROL_MAX 256
+
+/*
+ * Every device exports its ops table and a constructor of this type:
+ * int virtio_X_create(struct virtio_device *d, const struct guest_memory *mem, const void *arg),
+ * returning 0 or -errno; arg is the device's own (a disk, an encoder backend).
+ */
+typedef int (*virtio_create_fn)(struct virtio_device *d, const struct guest_memory *mem,
+				const void *arg);
 
 struct virtio_device {
 	const struct virtio_device_ops *ops;

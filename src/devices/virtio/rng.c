@@ -55,9 +55,10 @@ const struct virtio_device_ops virtio_rng_ops = {
 	.destroy = rng_destroy,
 };
 
-int virtio_rng_init(struct virtio_device *d, const struct guest_memory *mem)
+int virtio_rng_create(struct virtio_device *d, const struct guest_memory *mem, const void *arg)
 {
+	(void)arg;
 	virtio_device_init(d, &virtio_rng_ops, mem);
 	d->priv = malloc(sizeof(struct virtq_chain));
-	return d->priv ? 0 : -1;
+	return d->priv ? 0 : -ENOMEM;
 }

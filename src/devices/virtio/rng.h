@@ -7,6 +7,7 @@
 /* The ops every such device starts from (name, queues, policy): the VMM sizes its side by them. */
 extern const struct virtio_device_ops virtio_rng_ops;
 
-int virtio_rng_init(struct virtio_device *d, const struct guest_memory *mem);
+/* arg is unused. Returns 0 or -errno. */
+int virtio_rng_create(struct virtio_device *d, const struct guest_memory *mem, const void *arg);
 
 #endif

@@ -12,6 +12,8 @@ int virtio_worker_init(struct virtio_worker *w, struct virtio_device *dev, unsig
 {
 	memset(w, 0, sizeof(*w));
 	w->dev = dev;
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
+		w->kick[q] = -1;
 	w->stop_evt = eventfd(0, EFD_CLOEXEC);
 	w->wake_evt = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->stop_evt < 0 || w->wake_evt < 0)
@@ -122,4 +124,19 @@ void virtio_worker_resume(struct virtio_worker *w)
 	/* The thread may sleep without the completion fd in its set: wake it. */
 	if (write(w->wake_evt, &one, sizeof(one)) < 0)
 		return;
+}
+
+void virtio_worker_release(struct virtio_worker *w)
+{
+	int *fds[] = {&w->stop_evt, &w->wake_evt};
+
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
+		if (w->kick[q] >= 0)
+			close(w->kick[q]);
+	for (unsigned i = 0; i < 2; i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
+		w->kick[q] = -1;
+	w->stop_evt = w->wake_evt = -1;
 }

@@ -29,6 +29,8 @@ struct virtio_worker {
  */
 int virtio_worker_init(struct virtio_worker *w, struct virtio_device *dev, unsigned nr_queues);
 int virtio_worker_start(struct virtio_worker *w);
+/* Closes the eventfds (the thread is stopped, or never started). */
+void virtio_worker_release(struct virtio_worker *w);
 void virtio_worker_stop(struct virtio_worker *w);
 /* Completes the device's work in flight, then serves no queue until resumed. */
 void virtio_worker_pause(struct virtio_worker *w);

@@ -4,7 +4,7 @@
 #include <liburing.h>
 #include <stdlib.h>
 
-#include "devices/block/aio_engine.h"
+#include "disk/aio_engine.h"
 
 static void prep(struct io_uring_sqe *sqe, int fd, struct aio_req *r)
 {

@@ -6,7 +6,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "devices/block/aio_engine.h"
+#include "disk/aio_engine.h"
 
 static int try_engine(struct aio *a, const struct aio_engine_ops *ops)
 {

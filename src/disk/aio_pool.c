@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "devices/block/aio_engine.h"
+#include "disk/aio_engine.h"
 
 #define POOL_THREADS 4
 

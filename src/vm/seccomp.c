@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-#include "vm_seccomp.h"
+#include "vm/seccomp.h"
 
 #include <string.h>
 

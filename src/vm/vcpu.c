@@ -2,16 +2,18 @@
 /* One thread per vCPU: KVM_RUN and the exits that need userspace (port I/O, MMIO). */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "arch/x86_64/regs.h"
 #include "util/log.h"
-#include "vm.h"
+#include "vm/vm.h"
 #ifdef CROSVM_HAVE_SECCOMP
-#include "vm_seccomp.h"
+#include "vm/seccomp.h"
 #endif
 
 #define SIG_VCPU_KICK SIGUSR1
@@ -67,7 +69,10 @@ static void handle_mmio(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	uint32_t len = run->mmio.len > 8 ? 8 : run->mmio.len;
 
-	vm_mmio(v->vm, run->mmio.phys_addr, run->mmio.data, len, run->mmio.is_write);
+	if (run->mmio.is_write)
+		bus_write(&v->vm->mmio, run->mmio.phys_addr, run->mmio.data, len);
+	else
+		bus_read(&v->vm->mmio, run->mmio.phys_addr, run->mmio.data, len);
 }
 
 /* Handles one exit; returns false when the vCPU must stop. */
@@ -222,4 +227,36 @@ void vcpu_kick(struct vcpu *v)
 		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	if (v->started)
 		pthread_kill(v->thread, SIG_VCPU_KICK);
+}
+
+void vcpus_stop(struct vm *vm)
+{
+	atomic_store(&vm->stopping, true);
+	/* Parked (suspended) vCPUs wake up, see stopping and leave. */
+	pthread_mutex_lock(&vm->pause_lock);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].started)
+			pthread_join(vm->vcpus[i].thread, NULL);
+	/* Where each vCPU stopped: the first clue when a guest hangs. */
+	if (vm->cfg->log_level >= LOG_LVL_DEBUG)
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			x86_log_regs(vm->vcpus[i].fd, i);
+}
+
+void vcpus_free(struct vm *vm)
+{
+	for (unsigned i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		if (v->run)
+			munmap(v->run, (size_t)vm->kvm.vcpu_mmap_size);
+		if (v->fd > 0)
+			close(v->fd);
+	}
+	free(vm->vcpus);
+	vm->vcpus = NULL;
 }

@@ -2,7 +2,7 @@
 #ifndef CROSVM_DEVICES_BLOCK_AIO_ENGINE_H
 #define CROSVM_DEVICES_BLOCK_AIO_ENGINE_H
 
-#include "devices/block/aio.h"
+#include "disk/aio.h"
 
 /* What each engine implements; aio.c does the bookkeeping common to both. */
 struct aio_engine_ops {

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CROSVM_DEVICES_SERIAL_STDIN_H
+#define CROSVM_DEVICES_SERIAL_STDIN_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "devices/serial.h"
+
+/* Host stdin -> one serial port, never faster than the guest drains its FIFO. */
+struct serial_stdin {
+	struct serial *s; /* NULL: not started */
+	int space_evt;	  /* the port has room again */
+	int stop_evt;
+	pthread_t thread;
+	bool running;
+};
+
+/* Hooks the port's rx_space and starts the feeding thread. 0 or -errno. */
+int serial_stdin_start(struct serial_stdin *f, struct serial *s);
+/* Stops and joins the thread (before the port goes away). */
+void serial_stdin_stop(struct serial_stdin *f);
+
+#endif

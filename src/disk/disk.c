@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* Opening disk images (raw files and block devices). */
+#define _GNU_SOURCE
+#include "disk/disk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+const char *disk_flag(const struct disk_config *dc)
+{
+	return dc->root ? (dc->read_only ? "--root" : "--rwroot")
+			: (dc->read_only ? "--disk" : "--rwdisk");
+}
+
+static int fail(struct blk_disk *d, char *err, size_t errlen, const struct disk_config *dc,
+		const char *why)
+{
+	snprintf(err, errlen, "%s '%s': %s", disk_flag(dc), dc->path, why);
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+	return -1;
+}
+
+int disk_open(const struct disk_config *dc, struct blk_disk *d, char *err, size_t errlen)
+{
+	int flags = (dc->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | (dc->o_direct ? O_DIRECT : 0);
+	char why[160];
+	struct stat st;
+	off_t end;
+
+	memset(d, 0, sizeof(*d));
+	d->fd = open(dc->path, flags);
+	if (d->fd < 0)
+		return fail(d, err, errlen, dc, strerror(errno));
+	if (fstat(d->fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+		return fail(d, err, errlen, dc, "not a regular file or block device");
+	if (flock(d->fd, (dc->read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+		snprintf(why, sizeof(why), "in use by another process (%s)", strerror(errno));
+		return fail(d, err, errlen, dc, why);
+	}
+	end = lseek(d->fd, 0, SEEK_END);
+	if (end < 0)
+		return fail(d, err, errlen, dc, strerror(errno));
+	if (end % 512)
+		log_warn("%s '%s': size is not a multiple of 512; the last %lld bytes are not "
+			 "visible to the guest",
+			 disk_flag(dc), dc->path, (long long)(end % 512));
+	d->size = (uint64_t)end;
+	d->read_only = dc->read_only;
+	d->sparse = dc->sparse;
+	d->block_size = dc->block_size;
+	memcpy(d->id, dc->id, sizeof(d->id));
+	return 0;
+}

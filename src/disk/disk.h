@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CROSVM_DISK_DISK_H
+#define CROSVM_DISK_DISK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "disk/aio.h"
+
+/* One opened disk image, as a virtio-blk device takes it. */
+struct blk_disk {
+	int fd;
+	uint64_t size; /* bytes; the guest sees size / 512 sectors */
+	bool read_only;
+	bool sparse;	     /* discard punches holes */
+	uint32_t block_size; /* logical block size reported to the guest */
+	char id[20];	     /* GET_ID answer (not NUL-terminated when 20 long) */
+	enum aio_engine engine;
+};
+
+/*
+ * Opens and locks the image of dc (exclusively for a writer: two VMMs writing
+ * one image corrupt it). Returns 0, or -1 with a line naming the flag, the
+ * file and the reason in err.
+ */
+int disk_open(const struct disk_config *dc, struct blk_disk *d, char *err, size_t errlen);
+/* The flag that named dc on the command line (--root, --rwdisk, ...). */
+const char *disk_flag(const struct disk_config *dc);
+
+#endif

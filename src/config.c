@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* Every `crosvm run` flag: one table, one parser, all validation in one place. */
+/*
+ * Every `crosvm run` flag: one table row names it once, and both the parser and
+ * the help text come from the rows; all validation is in one place.
+ */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,164 +13,134 @@
 
 #include "util/parse.h"
 
-const char config_run_usage[] =
-	"Usage: crosvm run [OPTIONS] KERNEL\n"
-	"\n"
-	"Boots KERNEL (a bzImage, or an uncompressed ELF64 vmlinux) in a new VM.\n"
-	"\n"
-	"Options:\n"
-	"  -i, --initrd PATH      initial ramdisk to load with the kernel\n"
-	"  -p, --params STRING    kernel command line parameters (repeatable, appended)\n"
-	"  -m, --mem MiB          guest memory in MiB (default 256)\n"
-	"  -c, --cpus N           number of vCPUs (default 1)\n"
-	"      --serial type=TYPE[,num=N][,path=P][,console=BOOL][,stdin=BOOL]\n"
-	"                         configure COM port N (1-4, default 1); TYPE is stdout,\n"
-	"                         file (needs path=), sink or syslog. Without any --serial,\n"
-	"                         COM1 is type=stdout,console=true,stdin=true. console=true\n"
-	"                         adds console=ttyS<N-1> to the kernel command line.\n"
-	"  -r, --root PATH[,OPTS] read-only root disk (/dev/vda; adds root=/dev/vda ro)\n"
-	"      --rwroot PATH[,OPTS]\n"
-	"                         writable root disk (adds root=/dev/vda rw)\n"
-	"  -d, --disk PATH[,OPTS] read-only disk (/dev/vdb, ... in the order given)\n"
-	"      --rwdisk PATH[,OPTS]\n"
-	"                         writable disk. OPTS: sparse=BOOL (default true: discard\n"
-	"                         punches holes), block_size=N (default 512), id=STR\n"
-	"                         (up to 20 bytes), o_direct=BOOL (default false)\n"
-	"      --no-rng           omit the virtio-rng entropy device\n"
-	"  -s, --socket PATH      control socket (crosvm stop|suspend|resume|balloon|\n"
-	"                         balloon_stats|disk resize talk to it); in a directory,\n"
-	"                         PATH/crosvm-PID.sock. Removed when the VM ends.\n"
-	"      --balloon, --no-balloon\n"
-	"                         with or without the virtio-balloon device (default: with)\n"
-	"      --video-encoder[=libavcodec]\n"
-	"                         add a virtio-video encoder (H.264, VP8, VP9 from NV12\n"
-	"                         or I420 frames), encoding with libavcodec\n"
-	"      --disable-sandbox  run the devices inside the VMM process, unjailed and\n"
-	"                         without seccomp (debugging; hosts without user namespaces)\n"
-	"      --pivot-root DIR   empty directory each jailed device sees as / (default\n"
-	"                         /var/empty, created if missing)\n"
-	"      --seccomp-policy-dir DIR\n"
-	"                         read seccomp policies (*.policy) from DIR; a file missing\n"
-	"                         there comes from the copies built into crosvm\n"
-	"      --seccomp-log-failures\n"
-	"                         log a system call outside a policy and let it proceed,\n"
-	"                         instead of killing the process (to repair a policy)\n"
-	"      --log-level LEVEL  error, warn, info (default) or debug\n"
-	"      --syslog-tag TAG   also log to syslog under TAG (done anyway, as \"crosvm\",\n"
-	"                         when stderr is not a terminal)\n"
-	"  -h, --help             show this help\n"
-	"\n"
-	"Exit status: 0 when the guest powers off, reboots or panics (with panic=-1),\n"
-	"1 on a runtime failure, 2 on bad input, 3 on a guest triple fault,\n"
-	"4 on a KVM internal error.\n";
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-enum opt_id {
-	OPT_INITRD,
-	OPT_PARAMS,
-	OPT_MEM,
-	OPT_CPUS,
-	OPT_SERIAL,
-	OPT_LOG_LEVEL,
-	OPT_NO_RNG,
-	OPT_ROOT,
-	OPT_RWROOT,
-	OPT_DISK,
-	OPT_RWDISK,
-	OPT_SOCKET,
-	OPT_BALLOON,
-	OPT_NO_BALLOON,
-	OPT_SYSLOG_TAG,
-	OPT_VIDEO_ENCODER,
-	OPT_DISABLE_SANDBOX,
-	OPT_SECCOMP_POLICY_DIR,
-	OPT_SECCOMP_LOG_FAILURES,
-	OPT_PIVOT_ROOT,
-	OPT_HELP
+struct name_value {
+	const char *name;
+	int value;
 };
 
-enum opt_value {
-	VAL_NONE,
-	VAL_REQUIRED,
-	VAL_OPTIONAL, /* only as --flag=VALUE */
+static const struct name_value serial_types[] = {
+	{"stdout", SERIAL_STDOUT},
+	{"file", SERIAL_FILE},
+	{"sink", SERIAL_SINK},
+	{"syslog", SERIAL_SYSLOG},
 };
 
-struct opt {
-	enum opt_id id;
-	char short_name;
-	const char *long_name;
-	enum opt_value value;
+static const struct name_value log_levels[] = {
+	{"error", LOG_LVL_ERROR},
+	{"warn", LOG_LVL_WARN},
+	{"info", LOG_LVL_INFO},
+	{"debug", LOG_LVL_DEBUG},
 };
 
-static const struct opt opts[] = {
-	{OPT_INITRD, 'i', "initrd", VAL_REQUIRED},
-	{OPT_PARAMS, 'p', "params", VAL_REQUIRED},
-	{OPT_MEM, 'm', "mem", VAL_REQUIRED},
-	{OPT_CPUS, 'c', "cpus", VAL_REQUIRED},
-	{OPT_SERIAL, 0, "serial", VAL_REQUIRED},
-	{OPT_LOG_LEVEL, 0, "log-level", VAL_REQUIRED},
-	{OPT_NO_RNG, 0, "no-rng", VAL_NONE},
-	{OPT_ROOT, 'r', "root", VAL_REQUIRED},
-	{OPT_RWROOT, 0, "rwroot", VAL_REQUIRED},
-	{OPT_DISK, 'd', "disk", VAL_REQUIRED},
-	{OPT_RWDISK, 0, "rwdisk", VAL_REQUIRED},
-	{OPT_SOCKET, 's', "socket", VAL_REQUIRED},
-	{OPT_BALLOON, 0, "balloon", VAL_NONE},
-	{OPT_NO_BALLOON, 0, "no-balloon", VAL_NONE},
-	{OPT_SYSLOG_TAG, 0, "syslog-tag", VAL_REQUIRED},
-	{OPT_VIDEO_ENCODER, 0, "video-encoder", VAL_OPTIONAL},
-	{OPT_DISABLE_SANDBOX, 0, "disable-sandbox", VAL_NONE},
-	{OPT_SECCOMP_POLICY_DIR, 0, "seccomp-policy-dir", VAL_REQUIRED},
-	{OPT_SECCOMP_LOG_FAILURES, 0, "seccomp-log-failures", VAL_NONE},
-	{OPT_PIVOT_ROOT, 0, "pivot-root", VAL_REQUIRED},
-	{OPT_HELP, 'h', "help", VAL_NONE},
-};
-
-static const struct opt *find_opt(const char *arg, const char **inline_value)
+/* The value of the entry named s, or -1. */
+static int lookup(const struct name_value *t, size_t n, const char *s)
 {
-	*inline_value = NULL;
-	if (arg[0] == '-' && arg[1] == '-') {
-		const char *name = arg + 2, *eq = strchr(name, '=');
-		size_t n = eq ? (size_t)(eq - name) : strlen(name);
-
-		for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-			if (strlen(opts[i].long_name) == n &&
-			    !strncmp(opts[i].long_name, name, n)) {
-				*inline_value = eq ? eq + 1 : NULL;
-				return &opts[i];
-			}
-		}
-		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(t[i].name, s))
+			return t[i].value;
 	}
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-		if (opts[i].short_name && arg[1] == opts[i].short_name) {
-			/* "-m512" style: the value follows the letter. */
-			*inline_value = arg[2] ? arg + 2 : NULL;
-			return &opts[i];
-		}
-	}
-	return NULL;
+	return -1;
 }
 
-static int append_params(struct vm_config *cfg, const char *p)
+/* Cuts "key=value" at the '=' and returns the value; NULL (with err) without one. */
+static char *split_kv(const char *flag, char *kv, char *err, size_t errlen)
 {
-	size_t old = cfg->params ? strlen(cfg->params) : 0;
-	char *n = realloc(cfg->params, old + strlen(p) + 2);
+	char *eq = strchr(kv, '=');
 
-	if (!n)
+	if (!eq) {
+		snprintf(err, errlen, "--%s: '%s' is not key=value", flag, kv);
+		return NULL;
+	}
+	*eq = '\0';
+	return eq + 1;
+}
+
+static int parse_bool_key(const char *flag, const char *k, const char *v, bool *out, char *err,
+			  size_t errlen)
+{
+	bool b;
+
+	if (!parse_bool(v, &b)) {
+		snprintf(err, errlen, "--%s: %s must be true or false, not '%s'", flag, k, v);
 		return -1;
-	if (old)
-		n[old++] = ' ';
-	strcpy(n + old, p);
-	cfg->params = n;
+	}
+	*out = b;
+	return 0;
+}
+
+/* A --serial value as far as it is parsed: the port, and what is checked at the end. */
+struct serial_spec {
+	struct serial_config sc;
+	uint64_t num;
+	bool have_type;
+};
+
+static int serial_key(struct serial_spec *s, const char *k, const char *v, char *err, size_t errlen)
+{
+	if (!strcmp(k, "type")) {
+		int type = lookup(serial_types, ARRAY_SIZE(serial_types), v);
+
+		if (type < 0) {
+			snprintf(err, errlen,
+				 "--serial: unknown type '%s' (stdout, file, sink or syslog)", v);
+			return -1;
+		}
+		s->sc.type = (enum serial_type)type;
+		s->have_type = true;
+	} else if (!strcmp(k, "num")) {
+		if (!parse_u64(v, &s->num) || s->num < 1 || s->num > SERIAL_PORTS) {
+			snprintf(err, errlen, "--serial: num must be 1 to %d, not '%s'",
+				 SERIAL_PORTS, v);
+			return -1;
+		}
+	} else if (!strcmp(k, "path")) {
+		if (!*v) {
+			snprintf(err, errlen, "--serial: path is empty");
+			return -1;
+		}
+		free(s->sc.path);
+		s->sc.path = strdup(v);
+	} else if (!strcmp(k, "console")) {
+		return parse_bool_key("serial", k, v, &s->sc.console, err, errlen);
+	} else if (!strcmp(k, "stdin")) {
+		return parse_bool_key("serial", k, v, &s->sc.stdin_input, err, errlen);
+	} else {
+		snprintf(err, errlen, "--serial: unknown key '%s'", k);
+		return -1;
+	}
+	return 0;
+}
+
+/* The checks that need the whole value, and the port still being free. */
+static int serial_check(const struct serial_spec *s, const struct vm_config *cfg, char *err,
+			size_t errlen)
+{
+	if (!s->have_type) {
+		snprintf(err, errlen, "--serial: type= is required");
+		return -1;
+	}
+	if (s->sc.type == SERIAL_FILE && !s->sc.path) {
+		snprintf(err, errlen, "--serial: type=file needs path=");
+		return -1;
+	}
+	if (s->sc.type != SERIAL_FILE && s->sc.path) {
+		snprintf(err, errlen, "--serial: path= only applies to type=file");
+		return -1;
+	}
+	if (cfg->serial[s->num - 1].configured) {
+		snprintf(err, errlen, "--serial: num=%llu is given twice",
+			 (unsigned long long)s->num);
+		return -1;
+	}
 	return 0;
 }
 
 int config_parse_serial(const char *value, struct vm_config *cfg, char *err, size_t errlen)
 {
-	struct serial_config sc = {.configured = true, .type = SERIAL_SINK};
-	uint64_t num = 1;
-	bool have_type = false;
-	char *copy = strdup(value), *save = NULL, *kv;
+	struct serial_spec s = {.sc = {.configured = true, .type = SERIAL_SINK}, .num = 1};
+	char *copy = strdup(value), *save = NULL, *kv, *v;
 	int ret = -1;
 
 	if (!copy) {
@@ -174,92 +148,81 @@ int config_parse_serial(const char *value, struct vm_config *cfg, char *err, siz
 		return -1;
 	}
 	for (kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(kv, '=');
-		const char *k = kv, *v;
-
-		if (!eq) {
-			snprintf(err, errlen, "--serial: '%s' is not key=value", kv);
+		v = split_kv("serial", kv, err, errlen);
+		if (!v || serial_key(&s, kv, v, err, errlen))
 			goto out;
-		}
-		*eq = '\0';
-		v = eq + 1;
-		if (!strcmp(k, "type")) {
-			have_type = true;
-			if (!strcmp(v, "stdout"))
-				sc.type = SERIAL_STDOUT;
-			else if (!strcmp(v, "file"))
-				sc.type = SERIAL_FILE;
-			else if (!strcmp(v, "sink"))
-				sc.type = SERIAL_SINK;
-			else if (!strcmp(v, "syslog"))
-				sc.type = SERIAL_SYSLOG;
-			else {
-				snprintf(err, errlen,
-					 "--serial: unknown type '%s' (stdout, file, sink or "
-					 "syslog)",
-					 v);
-				goto out;
-			}
-		} else if (!strcmp(k, "num")) {
-			if (!parse_u64(v, &num) || num < 1 || num > SERIAL_PORTS) {
-				snprintf(err, errlen, "--serial: num must be 1 to %d, not '%s'",
-					 SERIAL_PORTS, v);
-				goto out;
-			}
-		} else if (!strcmp(k, "path")) {
-			if (!*v) {
-				snprintf(err, errlen, "--serial: path is empty");
-				goto out;
-			}
-			free(sc.path);
-			sc.path = strdup(v);
-		} else if (!strcmp(k, "console") || !strcmp(k, "stdin")) {
-			bool b;
-
-			if (!parse_bool(v, &b)) {
-				snprintf(err, errlen,
-					 "--serial: %s must be true or false, not '%s'", k, v);
-				goto out;
-			}
-			if (k[0] == 'c')
-				sc.console = b;
-			else
-				sc.stdin_input = b;
-		} else {
-			snprintf(err, errlen, "--serial: unknown key '%s'", k);
-			goto out;
-		}
 	}
-	if (!have_type) {
-		snprintf(err, errlen, "--serial: type= is required");
+	if (serial_check(&s, cfg, err, errlen))
 		goto out;
-	}
-	if (sc.type == SERIAL_FILE && !sc.path) {
-		snprintf(err, errlen, "--serial: type=file needs path=");
-		goto out;
-	}
-	if (sc.type != SERIAL_FILE && sc.path) {
-		snprintf(err, errlen, "--serial: path= only applies to type=file");
-		goto out;
-	}
-	if (cfg->serial[num - 1].configured) {
-		snprintf(err, errlen, "--serial: num=%llu is given twice", (unsigned long long)num);
-		goto out;
-	}
-	cfg->serial[num - 1] = sc;
-	sc.path = NULL;
+	cfg->serial[s.num - 1] = s.sc;
+	s.sc.path = NULL;
 	ret = 0;
 out:
-	free(sc.path);
+	free(s.sc.path);
 	free(copy);
 	return ret;
+}
+
+/* One key=value of a disk flag's OPTS. */
+static int disk_key(const char *flag, struct disk_config *dc, const char *k, const char *v,
+		    char *err, size_t errlen)
+{
+	uint64_t n;
+
+	if (!strcmp(k, "sparse"))
+		return parse_bool_key(flag, k, v, &dc->sparse, err, errlen);
+	if (!strcmp(k, "o_direct"))
+		return parse_bool_key(flag, k, v, &dc->o_direct, err, errlen);
+	if (!strcmp(k, "block_size")) {
+		if (!parse_u64(v, &n) || n < 512 || n > 65536 || (n & (n - 1))) {
+			snprintf(err, errlen,
+				 "--%s: block_size must be a power of two from 512 to 65536, "
+				 "not '%s'",
+				 flag, v);
+			return -1;
+		}
+		dc->block_size = (uint32_t)n;
+		return 0;
+	}
+	if (!strcmp(k, "id")) {
+		if (strlen(v) > 20) {
+			snprintf(err, errlen, "--%s: id is longer than 20 bytes", flag);
+			return -1;
+		}
+		memcpy(dc->id, v, strlen(v) + 1);
+		return 0;
+	}
+	snprintf(err, errlen, "--%s: unknown option '%s'", flag, k);
+	return -1;
+}
+
+static int disk_add(const char *flag, const struct disk_config *dc, struct vm_config *cfg,
+		    char *err, size_t errlen)
+{
+	if (cfg->nr_disks >= MAX_DISKS) {
+		snprintf(err, errlen, "--%s: more than %d disks", flag, MAX_DISKS);
+		return -1;
+	}
+	if (dc->root) {
+		if (cfg->nr_disks && cfg->disks[0].root) {
+			snprintf(err, errlen, "--%s: a root disk is already given", flag);
+			return -1;
+		}
+		/* The root disk is always /dev/vda. */
+		memmove(&cfg->disks[1], &cfg->disks[0], cfg->nr_disks * sizeof(cfg->disks[0]));
+		cfg->disks[0] = *dc;
+	} else {
+		cfg->disks[cfg->nr_disks] = *dc;
+	}
+	cfg->nr_disks++;
+	return 0;
 }
 
 int config_parse_disk(const char *flag, const char *value, bool read_only, bool root,
 		      struct vm_config *cfg, char *err, size_t errlen)
 {
 	struct disk_config dc = {.read_only = read_only, .root = root, .sparse = true};
-	char *copy = strdup(value), *save = NULL, *kv;
+	char *copy = strdup(value), *save = NULL, *kv, *v;
 	int ret = -1;
 
 	if (!copy) {
@@ -277,62 +240,12 @@ int config_parse_disk(const char *flag, const char *value, bool read_only, bool 
 		goto out;
 	}
 	while ((kv = strtok_r(NULL, ",", &save))) {
-		char *eq = strchr(kv, '=');
-		uint64_t n;
-		bool b;
-
-		if (!eq) {
-			snprintf(err, errlen, "--%s: '%s' is not key=value", flag, kv);
+		v = split_kv(flag, kv, err, errlen);
+		if (!v || disk_key(flag, &dc, kv, v, err, errlen))
 			goto out;
-		}
-		*eq++ = '\0';
-		if (!strcmp(kv, "sparse") || !strcmp(kv, "o_direct")) {
-			if (!parse_bool(eq, &b)) {
-				snprintf(err, errlen, "--%s: %s must be true or false, not '%s'",
-					 flag, kv, eq);
-				goto out;
-			}
-			if (kv[0] == 's')
-				dc.sparse = b;
-			else
-				dc.o_direct = b;
-		} else if (!strcmp(kv, "block_size")) {
-			if (!parse_u64(eq, &n) || n < 512 || n > 65536 || (n & (n - 1))) {
-				snprintf(err, errlen,
-					 "--%s: block_size must be a power of two from 512 to "
-					 "65536, "
-					 "not '%s'",
-					 flag, eq);
-				goto out;
-			}
-			dc.block_size = (uint32_t)n;
-		} else if (!strcmp(kv, "id")) {
-			if (strlen(eq) > 20) {
-				snprintf(err, errlen, "--%s: id is longer than 20 bytes", flag);
-				goto out;
-			}
-			memcpy(dc.id, eq, strlen(eq) + 1);
-		} else {
-			snprintf(err, errlen, "--%s: unknown option '%s'", flag, kv);
-			goto out;
-		}
 	}
-	if (cfg->nr_disks >= MAX_DISKS) {
-		snprintf(err, errlen, "--%s: more than %d disks", flag, MAX_DISKS);
+	if (disk_add(flag, &dc, cfg, err, errlen))
 		goto out;
-	}
-	if (root) {
-		if (cfg->nr_disks && cfg->disks[0].root) {
-			snprintf(err, errlen, "--%s: a root disk is already given", flag);
-			goto out;
-		}
-		/* The root disk is always /dev/vda. */
-		memmove(&cfg->disks[1], &cfg->disks[0], cfg->nr_disks * sizeof(cfg->disks[0]));
-		cfg->disks[0] = dc;
-	} else {
-		cfg->disks[cfg->nr_disks] = dc;
-	}
-	cfg->nr_disks++;
 	dc.path = NULL;
 	ret = 0;
 out:
@@ -341,132 +254,313 @@ out:
 	return ret;
 }
 
-static int parse_video_encoder(const char *v, struct vm_config *cfg, char *err, size_t errlen)
+struct flag;
+
+/*
+ * Parses one flag's value into cfg. v is NULL for a switch, and for an optional
+ * value that is not given; a switch's handler sees the "--flag=VALUE" value.
+ */
+typedef enum parse_result (*flag_parser)(const struct flag *fl, const char *v,
+					 struct vm_config *cfg, char *err, size_t errlen);
+
+struct flag {
+	const char *name;
+	char short_name; /* 0: none */
+	/*
+	 * The value's placeholder in the help, which also says how it is given: NULL
+	 * for none, "[=X]" for one only as --name=X, anything else for a required one.
+	 */
+	const char *help_arg;
+	/* '\n' breaks a line. NULL: the flag is listed with the row above, under its help. */
+	const char *help;
+	flag_parser parse;
+	/* For the handlers that several rows share: */
+	size_t field;  /* offsetof() the vm_config member to set */
+	unsigned bits; /* the row's variant */
+};
+
+/* A member's offset for a shared handler; a member of another type does not compile. */
+#define CFG_BOOL(m) _Generic(((struct vm_config *)0)->m, bool : offsetof(struct vm_config, m))
+#define CFG_STR(m) \
+	_Generic(((struct vm_config *)0)->m, const char * : offsetof(struct vm_config, m))
+
+enum { DISK_READ_ONLY = 1, DISK_ROOT = 2 };
+enum { PATH_NONEMPTY = 1, PATH_ABSOLUTE = 2 };
+
+static bool value_optional(const struct flag *fl)
+{
+	return fl->help_arg && fl->help_arg[0] == '[';
+}
+
+static void *cfg_field(struct vm_config *cfg, const struct flag *fl)
+{
+	return (char *)cfg + fl->field;
+}
+
+static enum parse_result parse_help(const struct flag *fl, const char *v, struct vm_config *cfg,
+				    char *err, size_t errlen)
+{
+	return PARSE_HELP; /* also as -hX or --help=X, before any later flag is looked at */
+}
+
+static enum parse_result parse_switch(const struct flag *fl, const char *v, struct vm_config *cfg,
+				      char *err, size_t errlen)
+{
+	if (v) {
+		snprintf(err, errlen, "--%s: takes no value", fl->name);
+		return PARSE_ERROR;
+	}
+	*(bool *)cfg_field(cfg, fl) = fl->bits;
+	return PARSE_OK;
+}
+
+static enum parse_result parse_path(const struct flag *fl, const char *v, struct vm_config *cfg,
+				    char *err, size_t errlen)
+{
+	if ((fl->bits & PATH_NONEMPTY) && !*v) {
+		snprintf(err, errlen, "--%s: the path is empty", fl->name);
+		return PARSE_ERROR;
+	}
+	if ((fl->bits & PATH_ABSOLUTE) && *v != '/') {
+		snprintf(err, errlen, "--%s: '%s' is not an absolute path", fl->name, v);
+		return PARSE_ERROR;
+	}
+	*(const char **)cfg_field(cfg, fl) = v;
+	return PARSE_OK;
+}
+
+static enum parse_result parse_params(const struct flag *fl, const char *v, struct vm_config *cfg,
+				      char *err, size_t errlen)
+{
+	size_t old = cfg->params ? strlen(cfg->params) : 0;
+	char *n = realloc(cfg->params, old + strlen(v) + 2);
+
+	if (!n) {
+		snprintf(err, errlen, "--params: out of memory");
+		return PARSE_ERROR;
+	}
+	if (old)
+		n[old++] = ' ';
+	strcpy(n + old, v);
+	cfg->params = n;
+	return PARSE_OK;
+}
+
+static enum parse_result parse_mem(const struct flag *fl, const char *v, struct vm_config *cfg,
+				   char *err, size_t errlen)
+{
+	uint64_t n;
+
+	if (!parse_u64(v, &n)) {
+		snprintf(err, errlen, "--mem: '%s' is not a number of MiB", v);
+		return PARSE_ERROR;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "--mem: must be at least 1 MiB");
+		return PARSE_ERROR;
+	}
+	cfg->mem_mib = n;
+	return PARSE_OK;
+}
+
+static enum parse_result parse_cpus(const struct flag *fl, const char *v, struct vm_config *cfg,
+				    char *err, size_t errlen)
+{
+	uint64_t n;
+
+	if (!parse_u64(v, &n)) {
+		snprintf(err, errlen, "--cpus: '%s' is not a number", v);
+		return PARSE_ERROR;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "--cpus: must be at least 1");
+		return PARSE_ERROR;
+	}
+	if (n > MAX_CPUS) {
+		snprintf(err, errlen, "--cpus: %llu is more than the %d supported",
+			 (unsigned long long)n, MAX_CPUS);
+		return PARSE_ERROR;
+	}
+	cfg->cpus = (unsigned)n;
+	return PARSE_OK;
+}
+
+static enum parse_result parse_serial(const struct flag *fl, const char *v, struct vm_config *cfg,
+				      char *err, size_t errlen)
+{
+	return config_parse_serial(v, cfg, err, errlen) ? PARSE_ERROR : PARSE_OK;
+}
+
+static enum parse_result parse_disk(const struct flag *fl, const char *v, struct vm_config *cfg,
+				    char *err, size_t errlen)
+{
+	bool read_only = fl->bits & DISK_READ_ONLY, root = fl->bits & DISK_ROOT;
+
+	return config_parse_disk(fl->name, v, read_only, root, cfg, err, errlen) ? PARSE_ERROR
+										 : PARSE_OK;
+}
+
+static enum parse_result parse_video_encoder(const struct flag *fl, const char *v,
+					     struct vm_config *cfg, char *err, size_t errlen)
 {
 	if (v && strcmp(v, "libavcodec")) {
 		snprintf(err, errlen, "--video-encoder: unknown backend '%s' (libavcodec)", v);
-		return -1;
+		return PARSE_ERROR;
 	}
 #ifdef CROSVM_HAVE_VIDEO
 	cfg->video_encoder = true;
-	return 0;
+	return PARSE_OK;
 #else
 	snprintf(err, errlen,
 		 "--video-encoder: this crosvm was built without libavcodec (meson "
 		 "-Dvideo=enabled)");
-	return -1;
+	return PARSE_ERROR;
 #endif
 }
 
-static int parse_value(const struct opt *o, const char *v, struct vm_config *cfg, char *err,
-		       size_t errlen)
+static enum parse_result parse_log_level(const struct flag *fl, const char *v,
+					 struct vm_config *cfg, char *err, size_t errlen)
 {
-	uint64_t n;
+	int level = lookup(log_levels, ARRAY_SIZE(log_levels), v);
 
-	switch (o->id) {
-	case OPT_INITRD:
-		cfg->initrd = v;
-		return 0;
-	case OPT_PARAMS:
-		return append_params(cfg, v);
-	case OPT_MEM:
-		if (!parse_u64(v, &n)) {
-			snprintf(err, errlen, "--mem: '%s' is not a number of MiB", v);
-			return -1;
-		}
-		if (n == 0) {
-			snprintf(err, errlen, "--mem: must be at least 1 MiB");
-			return -1;
-		}
-		cfg->mem_mib = n;
-		return 0;
-	case OPT_CPUS:
-		if (!parse_u64(v, &n)) {
-			snprintf(err, errlen, "--cpus: '%s' is not a number", v);
-			return -1;
-		}
-		if (n == 0) {
-			snprintf(err, errlen, "--cpus: must be at least 1");
-			return -1;
-		}
-		if (n > MAX_CPUS) {
-			snprintf(err, errlen, "--cpus: %llu is more than the %d supported",
-				 (unsigned long long)n, MAX_CPUS);
-			return -1;
-		}
-		cfg->cpus = (unsigned)n;
-		return 0;
-	case OPT_SERIAL:
-		return config_parse_serial(v, cfg, err, errlen);
-	case OPT_LOG_LEVEL:
-		if (!strcmp(v, "error"))
-			cfg->log_level = LOG_LVL_ERROR;
-		else if (!strcmp(v, "warn"))
-			cfg->log_level = LOG_LVL_WARN;
-		else if (!strcmp(v, "info"))
-			cfg->log_level = LOG_LVL_INFO;
-		else if (!strcmp(v, "debug"))
-			cfg->log_level = LOG_LVL_DEBUG;
-		else {
-			snprintf(err, errlen, "--log-level: unknown level '%s'", v);
-			return -1;
-		}
-		return 0;
-	case OPT_ROOT:
-	case OPT_RWROOT:
-	case OPT_DISK:
-	case OPT_RWDISK:
-		return config_parse_disk(o->long_name, v, o->id == OPT_ROOT || o->id == OPT_DISK,
-					 o->id == OPT_ROOT || o->id == OPT_RWROOT, cfg, err,
-					 errlen);
-	case OPT_SOCKET:
-		if (!*v) {
-			snprintf(err, errlen, "--socket: the path is empty");
-			return -1;
-		}
-		cfg->socket_path = v;
-		return 0;
-	case OPT_SYSLOG_TAG:
-		if (!*v || strlen(v) > 64) {
-			snprintf(err, errlen, "--syslog-tag: must be 1 to 64 characters");
-			return -1;
-		}
-		cfg->syslog_tag = v;
-		return 0;
-	case OPT_SECCOMP_POLICY_DIR:
-	case OPT_PIVOT_ROOT:
-		if (*v != '/') {
-			snprintf(err, errlen, "--%s: '%s' is not an absolute path", o->long_name,
-				 v);
-			return -1;
-		}
-		if (o->id == OPT_PIVOT_ROOT)
-			cfg->pivot_root = v;
-		else
-			cfg->seccomp_policy_dir = v;
-		return 0;
-	case OPT_NO_RNG:
-	case OPT_DISABLE_SANDBOX:
-	case OPT_SECCOMP_LOG_FAILURES:
-	case OPT_BALLOON:
-	case OPT_NO_BALLOON:
-	case OPT_VIDEO_ENCODER:
-	case OPT_HELP:
-		break; /* switches: set_switch() */
+	if (level < 0) {
+		snprintf(err, errlen, "--log-level: unknown level '%s'", v);
+		return PARSE_ERROR;
 	}
-	return 0;
+	cfg->log_level = (enum log_level)level;
+	return PARSE_OK;
 }
 
-static void set_switch(const struct opt *o, struct vm_config *cfg)
+static enum parse_result parse_syslog_tag(const struct flag *fl, const char *v,
+					  struct vm_config *cfg, char *err, size_t errlen)
 {
-	if (o->id == OPT_NO_RNG)
-		cfg->rng = false;
-	else if (o->id == OPT_BALLOON || o->id == OPT_NO_BALLOON)
-		cfg->balloon = o->id == OPT_BALLOON;
-	else if (o->id == OPT_DISABLE_SANDBOX)
-		cfg->sandbox = false;
-	else if (o->id == OPT_SECCOMP_LOG_FAILURES)
-		cfg->seccomp_log_failures = true;
+	if (!*v || strlen(v) > 64) {
+		snprintf(err, errlen, "--syslog-tag: must be 1 to 64 characters");
+		return PARSE_ERROR;
+	}
+	cfg->syslog_tag = v;
+	return PARSE_OK;
+}
+
+/* In the order of the help. */
+static const struct flag flags[] = {
+	{"initrd", 'i', "PATH", "initial ramdisk to load with the kernel", parse_path,
+	 CFG_STR(initrd), 0},
+	{"params", 'p', "STRING", "kernel command line parameters (repeatable, appended)",
+	 parse_params, 0, 0},
+	{"mem", 'm', "MiB", "guest memory in MiB (default 256)", parse_mem, 0, 0},
+	{"cpus", 'c', "N", "number of vCPUs (default 1)", parse_cpus, 0, 0},
+	{"serial", 0, "type=TYPE[,num=N][,path=P][,console=BOOL][,stdin=BOOL]",
+	 "configure COM port N (1-4, default 1); TYPE is stdout,\n"
+	 "file (needs path=), sink or syslog. Without any --serial,\n"
+	 "COM1 is type=stdout,console=true,stdin=true. console=true\n"
+	 "adds console=ttyS<N-1> to the kernel command line.",
+	 parse_serial, 0, 0},
+	{"root", 'r', "PATH[,OPTS]", "read-only root disk (/dev/vda; adds root=/dev/vda ro)",
+	 parse_disk, 0, DISK_READ_ONLY | DISK_ROOT},
+	{"rwroot", 0, "PATH[,OPTS]", "writable root disk (adds root=/dev/vda rw)", parse_disk, 0,
+	 DISK_ROOT},
+	{"disk", 'd', "PATH[,OPTS]", "read-only disk (/dev/vdb, ... in the order given)",
+	 parse_disk, 0, DISK_READ_ONLY},
+	{"rwdisk", 0, "PATH[,OPTS]",
+	 "writable disk. OPTS: sparse=BOOL (default true: discard\n"
+	 "punches holes), block_size=N (default 512), id=STR\n"
+	 "(up to 20 bytes), o_direct=BOOL (default false)",
+	 parse_disk, 0, 0},
+	{"no-rng", 0, NULL, "omit the virtio-rng entropy device", parse_switch, CFG_BOOL(rng),
+	 false},
+	{"socket", 's', "PATH",
+	 "control socket (crosvm stop|suspend|resume|balloon|\n"
+	 "balloon_stats|disk resize talk to it); in a directory,\n"
+	 "PATH/crosvm-PID.sock. Removed when the VM ends.",
+	 parse_path, CFG_STR(socket_path), PATH_NONEMPTY},
+	{"balloon", 0, NULL, "with or without the virtio-balloon device (default: with)",
+	 parse_switch, CFG_BOOL(balloon), true},
+	{"no-balloon", 0, NULL, NULL, parse_switch, CFG_BOOL(balloon), false},
+	{"video-encoder", 0, "[=libavcodec]",
+	 "add a virtio-video encoder (H.264, VP8, VP9 from NV12\n"
+	 "or I420 frames), encoding with libavcodec",
+	 parse_video_encoder, 0, 0},
+	{"disable-sandbox", 0, NULL,
+	 "run the devices inside the VMM process, unjailed and\n"
+	 "without seccomp (debugging; hosts without user namespaces)",
+	 parse_switch, CFG_BOOL(sandbox), false},
+	{"pivot-root", 0, "DIR",
+	 "empty directory each jailed device sees as / (default\n"
+	 "/var/empty, created if missing)",
+	 parse_path, CFG_STR(pivot_root), PATH_ABSOLUTE},
+	{"seccomp-policy-dir", 0, "DIR",
+	 "read seccomp policies (*.policy) from DIR; a file missing\n"
+	 "there comes from the copies built into crosvm",
+	 parse_path, CFG_STR(seccomp_policy_dir), PATH_ABSOLUTE},
+	{"seccomp-log-failures", 0, NULL,
+	 "log a system call outside a policy and let it proceed,\n"
+	 "instead of killing the process (to repair a policy)",
+	 parse_switch, CFG_BOOL(seccomp_log_failures), true},
+	{"log-level", 0, "LEVEL", "error, warn, info (default) or debug", parse_log_level, 0, 0},
+	{"syslog-tag", 0, "TAG",
+	 "also log to syslog under TAG (done anyway, as \"crosvm\",\n"
+	 "when stderr is not a terminal)",
+	 parse_syslog_tag, 0, 0},
+	{"help", 'h', NULL, "show this help", parse_help, 0, 0},
+};
+
+static const struct flag *find_flag(const char *arg, const char **inline_value)
+{
+	*inline_value = NULL;
+	if (arg[0] == '-' && arg[1] == '-') {
+		const char *name = arg + 2, *eq = strchr(name, '=');
+		size_t n = eq ? (size_t)(eq - name) : strlen(name);
+
+		for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
+			if (strlen(flags[i].name) == n && !strncmp(flags[i].name, name, n)) {
+				*inline_value = eq ? eq + 1 : NULL;
+				return &flags[i];
+			}
+		}
+		return NULL;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
+		if (flags[i].short_name && arg[1] == flags[i].short_name) {
+			/* "-m512" style: the value follows the letter. */
+			*inline_value = arg[2] ? arg + 2 : NULL;
+			return &flags[i];
+		}
+	}
+	return NULL;
+}
+
+/* Parses the flag argv[*i], and the next argument if it is the flag's value. */
+static enum parse_result parse_flag(int argc, char **argv, int *i, struct vm_config *cfg, char *err,
+				    size_t errlen)
+{
+	const char *v;
+	const struct flag *fl = find_flag(argv[*i], &v);
+
+	if (!fl) {
+		snprintf(err, errlen, "unknown flag '%s' (see crosvm run --help)", argv[*i]);
+		return PARSE_ERROR;
+	}
+	if (fl->help_arg && !value_optional(fl) && !v) {
+		if (*i + 1 >= argc) {
+			snprintf(err, errlen, "--%s: needs a value", fl->name);
+			return PARSE_ERROR;
+		}
+		v = argv[++*i];
+	}
+	return fl->parse(fl, v, cfg, err, errlen);
+}
+
+static void set_defaults(struct vm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem_mib = DEFAULT_MEM_MIB;
+	cfg->cpus = DEFAULT_CPUS;
+	cfg->kvm_path = "/dev/kvm";
+	cfg->log_level = LOG_LVL_INFO;
+	cfg->rng = true;
+	cfg->balloon = true;
+	cfg->sandbox = true;
 }
 
 static int validate(struct vm_config *cfg, char *err, size_t errlen)
@@ -495,24 +589,36 @@ static int validate(struct vm_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* What follows the arguments: the kernel is required, COM1 is the console by default. */
+static enum parse_result finish(struct vm_config *cfg, char *err, size_t errlen)
+{
+	bool any_serial = false;
+
+	if (!cfg->kernel) {
+		snprintf(err, errlen, "KERNEL: missing (crosvm run [OPTIONS] KERNEL)");
+		return PARSE_ERROR;
+	}
+	/* Each --serial configures a port, so none configured means no --serial. */
+	for (int i = 0; i < SERIAL_PORTS; i++)
+		any_serial |= cfg->serial[i].configured;
+	if (!any_serial) {
+		cfg->serial[0] = (struct serial_config){.configured = true,
+							.type = SERIAL_STDOUT,
+							.console = true,
+							.stdin_input = true};
+	}
+	return validate(cfg, err, errlen) ? PARSE_ERROR : PARSE_OK;
+}
+
 enum parse_result config_parse_run(int argc, char **argv, struct vm_config *cfg, char *err,
 				   size_t errlen)
 {
-	bool any_serial = false;
 	int i;
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->mem_mib = DEFAULT_MEM_MIB;
-	cfg->cpus = DEFAULT_CPUS;
-	cfg->kvm_path = "/dev/kvm";
-	cfg->log_level = LOG_LVL_INFO;
-	cfg->rng = true;
-	cfg->balloon = true;
-	cfg->sandbox = true;
-
+	set_defaults(cfg);
 	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i], *v;
-		const struct opt *o;
+		const char *arg = argv[i];
+		enum parse_result r;
 
 		if (!strcmp(arg, "--")) {
 			i++;
@@ -527,37 +633,9 @@ enum parse_result config_parse_run(int argc, char **argv, struct vm_config *cfg,
 			cfg->kernel = arg;
 			continue;
 		}
-		o = find_opt(arg, &v);
-		if (!o) {
-			snprintf(err, errlen, "unknown flag '%s' (see crosvm run --help)", arg);
-			return PARSE_ERROR;
-		}
-		if (o->id == OPT_HELP)
-			return PARSE_HELP;
-		if (o->value != VAL_REQUIRED) {
-			if (v && o->value == VAL_NONE) {
-				snprintf(err, errlen, "--%s: takes no value", o->long_name);
-				return PARSE_ERROR;
-			}
-			if (o->id == OPT_VIDEO_ENCODER) {
-				if (parse_video_encoder(v, cfg, err, errlen))
-					return PARSE_ERROR;
-			} else {
-				set_switch(o, cfg);
-			}
-			continue;
-		}
-		if (!v) {
-			if (i + 1 >= argc) {
-				snprintf(err, errlen, "--%s: needs a value", o->long_name);
-				return PARSE_ERROR;
-			}
-			v = argv[++i];
-		}
-		if (o->id == OPT_SERIAL)
-			any_serial = true;
-		if (parse_value(o, v, cfg, err, errlen))
-			return PARSE_ERROR;
+		r = parse_flag(argc, argv, &i, cfg, err, errlen);
+		if (r != PARSE_OK)
+			return r;
 	}
 	for (; i < argc; i++) {
 		if (cfg->kernel) {
@@ -566,19 +644,61 @@ enum parse_result config_parse_run(int argc, char **argv, struct vm_config *cfg,
 		}
 		cfg->kernel = argv[i];
 	}
-	if (!cfg->kernel) {
-		snprintf(err, errlen, "KERNEL: missing (crosvm run [OPTIONS] KERNEL)");
-		return PARSE_ERROR;
+	return finish(cfg, err, errlen);
+}
+
+/* Where each flag's help starts; a wider flag column puts it on the next line. */
+#define HELP_COLUMN 25
+
+/* "  -x, --name ARG", and the rows listed with it; returns the width printed. */
+static int print_flag_names(FILE *f, const struct flag *fl, const struct flag *end)
+{
+	int n;
+
+	if (fl->short_name)
+		n = fprintf(f, "  -%c, --%s", fl->short_name, fl->name);
+	else
+		n = fprintf(f, "      --%s", fl->name);
+	if (fl->help_arg)
+		n += fprintf(f, "%s%s", value_optional(fl) ? "" : " ", fl->help_arg);
+	for (fl++; fl < end && !fl->help; fl++)
+		n += fprintf(f, ", --%s", fl->name);
+	return n;
+}
+
+void config_print_run_usage(FILE *f)
+{
+	const struct flag *end = flags + ARRAY_SIZE(flags);
+
+	fputs("Usage: crosvm run [OPTIONS] KERNEL\n"
+	      "\n"
+	      "Boots KERNEL (a bzImage, or an uncompressed ELF64 vmlinux) in a new VM.\n"
+	      "\n"
+	      "Options:\n",
+	      f);
+	for (const struct flag *fl = flags; fl < end; fl++) {
+		const char *help = fl->help, *nl;
+		int n;
+
+		if (!help)
+			continue; /* listed with the row above */
+		n = print_flag_names(f, fl, end);
+		if (n >= HELP_COLUMN) {
+			fputc('\n', f);
+			n = 0;
+		}
+		fprintf(f, "%*s", HELP_COLUMN - n, "");
+		while ((nl = strchr(help, '\n'))) {
+			fprintf(f, "%.*s\n%*s", (int)(nl - help), help, HELP_COLUMN, "");
+			help = nl + 1;
+		}
+		fprintf(f, "%s\n", help);
 	}
-	if (!any_serial) {
-		cfg->serial[0] = (struct serial_config){.configured = true,
-							.type = SERIAL_STDOUT,
-							.console = true,
-							.stdin_input = true};
-	}
-	if (validate(cfg, err, errlen))
-		return PARSE_ERROR;
-	return PARSE_OK;
+	fputs("\n"
+	      "Exit status: 0 when the guest powers off, reboots or panics (with panic=-1),\n"
+	      "1 on a runtime failure, 2 on bad input, 3 on a guest triple fault,\n"
+	      "4 on a KVM internal error.\n",
+	      f);
 }
 
 char *config_kernel_cmdline(const struct vm_config *cfg)

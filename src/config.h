@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "util/log.h"
 
@@ -80,6 +81,7 @@ int config_parse_disk(const char *flag, const char *value, bool read_only, bool 
 		      struct vm_config *cfg, char *err, size_t errlen);
 /* The kernel command line: the -p params plus what the config implies (console=). Heap. */
 char *config_kernel_cmdline(const struct vm_config *cfg);
-extern const char config_run_usage[];
+/* The `crosvm run --help` text, generated from the table of flags. */
+void config_print_run_usage(FILE *f);
 
 #endif

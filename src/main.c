@@ -36,7 +36,7 @@ static int cmd_run(int argc, char **argv)
 
 	switch (config_parse_run(argc, argv, &cfg, err, sizeof(err))) {
 	case PARSE_HELP:
-		fputs(config_run_usage, stdout);
+		config_print_run_usage(stdout);
 		config_free(&cfg);
 		return EXIT_OK;
 	case PARSE_ERROR:

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -231,13 +232,123 @@ static void test_disks(void **state)
 #endif
 }
 
+/* Every flag of `crosvm run`, as its help should list it. */
+static const char *const run_flags[] = {
+	"initrd",
+	"params",
+	"mem",
+	"cpus",
+	"serial",
+	"root",
+	"rwroot",
+	"disk",
+	"rwdisk",
+	"no-rng",
+	"socket",
+	"balloon",
+	"no-balloon",
+	"video-encoder",
+	"disable-sandbox",
+	"pivot-root",
+	"seccomp-policy-dir",
+	"seccomp-log-failures",
+	"log-level",
+	"syslog-tag",
+	"help",
+};
+
+static char *run_usage(void)
+{
+	FILE *f = tmpfile();
+	char *text;
+	long len;
+
+	assert_non_null(f);
+	config_print_run_usage(f);
+	len = ftell(f);
+	assert_true(len > 0);
+	text = calloc(1, (size_t)len + 1);
+	assert_non_null(text);
+	rewind(f);
+	assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	return text;
+}
+
+/* Each "--name" in a flag column must be a flag the parser knows; returns how many. */
+static size_t check_flag_names(const char *col, size_t len)
+{
+	size_t nr = 0;
+
+	for (const char *p = strstr(col, "--"); p && p < col + len; p = strstr(p + 2, "--")) {
+		char flag[64];
+		size_t n = strcspn(p, " [=,");
+		char *argv[] = {"run", flag, "bz"};
+
+		assert_true(n < sizeof(flag));
+		memcpy(flag, p, n);
+		flag[n] = '\0';
+		config_free(&cfg);
+		if (config_parse_run(3, argv, &cfg, err, sizeof(err)) == PARSE_ERROR)
+			assert_null(strstr(err, "unknown flag"));
+		nr++;
+	}
+	return nr;
+}
+
+/*
+ * The generated help: the fixed header and exit statuses around one entry per flag,
+ * each flag's help in column 25 (from the next line after a wide flag column), and
+ * every "--name" it lists accepted by the parser.
+ */
+static void test_usage(void **state)
+{
+	char *text = run_usage(), *save = NULL, *line;
+	bool want_help = false;
+	size_t nr_names = 0;
+
+	assert_int_equal(strncmp(text, "Usage: crosvm run [OPTIONS] KERNEL\n\n", 36), 0);
+	assert_non_null(strstr(text, "\n\nExit status: 0 when the guest powers off"));
+	assert_non_null(strstr(text, "\n4 on a KVM internal error.\n"));
+	for (size_t i = 0; i < sizeof(run_flags) / sizeof(run_flags[0]); i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "--%s", run_flags[i]);
+		assert_non_null(strstr(text, name));
+	}
+	line = strstr(text, "\nOptions:\n");
+	assert_non_null(line);
+	for (line = strtok_r(line + 10, "\n", &save); line && strncmp(line, "Exit status", 11);
+	     line = strtok_r(NULL, "\n", &save)) {
+		size_t len = strlen(line);
+
+		if (len > 25 && !strncmp(line, "                         ", 25)) {
+			assert_true(line[25] != ' ');
+			want_help = false;
+			continue;
+		}
+		assert_false(want_help);
+		assert_true(!strncmp(line, "  -", 3) || !strncmp(line, "      --", 8));
+		if (len > 25 && line[24] == ' ' && line[25] != ' ') {
+			nr_names += check_flag_names(line, 25);
+		} else {
+			nr_names += check_flag_names(line, len);
+			want_help = true;
+		}
+	}
+	assert_non_null(line);
+	assert_false(want_help);
+	assert_int_equal(nr_names, sizeof(run_flags) / sizeof(run_flags[0]));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),      cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_errors),	      cmocka_unit_test(test_serial),
 		cmocka_unit_test(test_disks),	      cmocka_unit_test(test_control_flags),
-		cmocka_unit_test(test_sandbox_flags),
+		cmocka_unit_test(test_sandbox_flags), cmocka_unit_test(test_usage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

@@ -61,17 +61,22 @@ static void *feed(void *arg)
 	return NULL;
 }
 
-int serial_stdin_start(struct serial_stdin *f, struct serial *s)
+int serial_stdin_init(struct serial_stdin *f, struct serial *s)
 {
-	int r;
-
 	f->s = s;
 	f->space_evt = eventfd(0, EFD_CLOEXEC);
 	f->stop_evt = eventfd(0, EFD_CLOEXEC);
 	if (f->space_evt < 0 || f->stop_evt < 0)
 		return -errno;
-	s->rx_space = rx_space;
-	s->rx_space_opaque = f;
+	return 0;
+}
+
+int serial_stdin_start(struct serial_stdin *f)
+{
+	int r;
+
+	f->s->rx_space = rx_space;
+	f->s->rx_space_opaque = f;
 	r = pthread_create(&f->thread, NULL, feed, f);
 	if (r)
 		return -r;
@@ -88,8 +93,10 @@ void serial_stdin_stop(struct serial_stdin *f)
 	f->running = false;
 	if (f->s) {
 		f->s->rx_space = NULL;
-		close(f->space_evt);
-		close(f->stop_evt);
+		if (f->space_evt >= 0)
+			close(f->space_evt);
+		if (f->stop_evt >= 0)
+			close(f->stop_evt);
 	}
 	f->s = NULL;
 }

@@ -16,8 +16,10 @@ struct serial_stdin {
 	bool running;
 };
 
+/* Makes the eventfds (before any seccomp filter forbids it); 0 or -errno. */
+int serial_stdin_init(struct serial_stdin *f, struct serial *s);
 /* Hooks the port's rx_space and starts the feeding thread. 0 or -errno. */
-int serial_stdin_start(struct serial_stdin *f, struct serial *s);
+int serial_stdin_start(struct serial_stdin *f);
 /* Stops and joins the thread (before the port goes away). */
 void serial_stdin_stop(struct serial_stdin *f);
 

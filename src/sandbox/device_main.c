@@ -183,7 +183,7 @@ int device_main(void *arg)
 		memset(&resp, 0, sizeof(resp));
 		/*
 		 * Only a guest's access defers its interrupts to the answer; a
-		 * control call (balloon statistics) may wait for the guest, which
+		 * control call may wait for the guest (a statistics report), which
 		 * must see its interrupts meanwhile.
 		 */
 		collect = proxy_op_is_access(q.op) ? &resp : NULL;

@@ -29,7 +29,7 @@
 #include "sandbox/sigsys.h"
 #include "util/log.h"
 
-#define CALL_TIMEOUT_MS	 30000 /* longer than any device operation (balloon stats wait 5 s) */
+#define CALL_TIMEOUT_MS	 30000 /* longer than any device operation (some wait seconds for the guest) */
 #define STOP_TIMEOUT_MS	 60000 /* a disk's final flush */
 #define READY_TIMEOUT_MS 30000
 #define EXIT_WAIT_MS	 5000

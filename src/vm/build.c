@@ -222,6 +222,9 @@ static int setup_legacy(struct vm *vm)
 	if (x86_legacy_init(&vm->board, &vm->kvm, &vm->pio, out,
 			    (struct exit_notifier){exit_notify, vm}, &vm->mem))
 		FAIL(EXIT_RUNTIME, "cannot map the legacy devices");
+	if (vm->stdin_port >= 0 &&
+	    serial_stdin_init(&vm->stdin_feed, &vm->board.serial[vm->stdin_port]))
+		FAIL(EXIT_RUNTIME, "eventfd: %s", strerror(errno));
 	return 0;
 }
 

@@ -83,7 +83,7 @@ static void start_stdin(struct vm *vm)
 	}
 	if (term_set_raw())
 		log_warn("cannot put the terminal in raw mode: %s", strerror(errno));
-	r = serial_stdin_start(&vm->stdin_feed, &vm->board.serial[vm->stdin_port]);
+	r = serial_stdin_start(&vm->stdin_feed);
 	if (r)
 		log_warn("no guest input from stdin: %s", strerror(-r));
 }

@@ -7,20 +7,18 @@
 #include <string.h>
 
 #include "devices/pci/pci_root.h"
+#include "port_bus.h"
 
 static struct pci_root root;
-static int resets;
+static struct port_bus pb;
 
-static void on_exit_req(void *opaque, enum vm_exit_reason r)
-{
-	if (r == VM_EXIT_RESET)
-		resets++;
-}
+#define resets pb.exits[VM_EXIT_RESET]
 
 static int setup(void **state)
 {
-	resets = 0;
-	pci_root_init(&root, (struct exit_notifier){on_exit_req, NULL});
+	pb_init(&pb);
+	pci_root_init(&root, pb_exit_notifier(&pb));
+	pb_add(&pb, 0, 8, &pci_root_bus_ops, &root);
 	return 0;
 }
 

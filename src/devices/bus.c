@@ -14,12 +14,14 @@ void bus_destroy(struct bus *bus)
 	pthread_rwlock_destroy(&bus->lock);
 }
 
-static bool overlaps(const struct bus *bus, int self, uint64_t base, uint64_t len)
+/* Whether [base, base + len) meets an enabled range other than self (NULL: none). */
+static bool overlaps(const struct bus *bus, const struct bus_range *self, uint64_t base,
+		     uint64_t len)
 {
 	for (int i = 0; i < bus->nr; i++) {
 		const struct bus_range *r = &bus->ranges[i];
 
-		if (i != self && r->enabled && base < r->base + r->len && r->base < base + len)
+		if (r != self && r->enabled && base < r->base + r->len && r->base < base + len)
 			return true;
 	}
 	return false;
@@ -33,7 +35,7 @@ int bus_add(struct bus *bus, uint64_t base, uint64_t len, const char *name,
 	if (len == 0 || base + len < base)
 		return -1;
 	pthread_rwlock_wrlock(&bus->lock);
-	if (bus->nr < BUS_MAX_RANGES && !overlaps(bus, -1, base, len)) {
+	if (bus->nr < BUS_MAX_RANGES && !overlaps(bus, NULL, base, len)) {
 		bus->ranges[bus->nr++] = (struct bus_range){base, len, name, ops, opaque, true};
 		r = 0;
 	}
@@ -53,7 +55,7 @@ int bus_move(struct bus *bus, const void *opaque, uint64_t base, bool enabled)
 			continue;
 		b->base = base;
 		r = 0;
-		if (base + b->len < base || (enabled && overlaps(bus, i, base, b->len))) {
+		if (base + b->len < base || (enabled && overlaps(bus, b, base, b->len))) {
 			enabled = false;
 			r = -1;
 		}

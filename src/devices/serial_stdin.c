@@ -12,13 +12,17 @@
 
 #include "util/log.h"
 
-static void rx_space(void *opaque)
+static void rx_space_signal(int evt)
 {
-	struct serial_stdin *f = opaque;
 	uint64_t one = 1;
 
-	if (write(f->space_evt, &one, sizeof(one)) < 0)
-		log_warn("rx eventfd: %s", strerror(errno));
+	if (write(evt, &one, sizeof(one)) < 0)
+		log_warn("stdin feeder eventfd: %s", strerror(errno));
+}
+
+static void rx_space(void *opaque)
+{
+	rx_space_signal(((struct serial_stdin *)opaque)->space_evt);
 }
 
 /* Waits for stdin (when the port has room) or for room; false when told to stop. */
@@ -73,23 +77,19 @@ int serial_stdin_init(struct serial_stdin *f, struct serial *s)
 
 int serial_stdin_start(struct serial_stdin *f)
 {
-	int r;
-
 	f->s->rx_space = rx_space;
 	f->s->rx_space_opaque = f;
-	r = pthread_create(&f->thread, NULL, feed, f);
-	if (r)
-		return -r;
-	f->running = true;
-	return 0;
+	f->running = pthread_create(&f->thread, NULL, feed, f) == 0;
+	return f->running ? 0 : -EAGAIN;
 }
 
 void serial_stdin_stop(struct serial_stdin *f)
 {
-	uint64_t one = 1;
-
-	if (f->running && write(f->stop_evt, &one, sizeof(one)) == sizeof(one))
+	/* The thread polls stop_evt with stdin: it leaves without further input. */
+	if (f->running) {
+		rx_space_signal(f->stop_evt);
 		pthread_join(f->thread, NULL);
+	}
 	f->running = false;
 	if (f->s) {
 		f->s->rx_space = NULL;

@@ -29,7 +29,8 @@
 #include "sandbox/sigsys.h"
 #include "util/log.h"
 
-#define CALL_TIMEOUT_MS	 30000 /* longer than any device operation (some wait seconds for the guest) */
+#define CALL_TIMEOUT_MS \
+	30000 /* longer than any device operation (some wait seconds for the guest) */
 #define STOP_TIMEOUT_MS	 60000 /* a disk's final flush */
 #define READY_TIMEOUT_MS 30000
 #define EXIT_WAIT_MS	 5000
@@ -154,8 +155,8 @@ static void wait_reap(struct virtio_proxy *p, bool kill_it)
 /* The pidfd is readable: the process ended on its own, which fails the VM. */
 static void pid_ready(struct event_source *src, uint32_t events)
 {
-	struct virtio_proxy *p = (struct virtio_proxy *)((char *)src -
-							 offsetof(struct virtio_proxy, pid_src));
+	struct virtio_proxy *p =
+		(struct virtio_proxy *)((char *)src - offsetof(struct virtio_proxy, pid_src));
 	int status;
 	pid_t r;
 
@@ -172,8 +173,8 @@ static void pid_ready(struct event_source *src, uint32_t events)
 static void report_ready(struct event_source *src, uint32_t events)
 {
 	(void)events;
-	read_reports((struct virtio_proxy *)((char *)src -
-					     offsetof(struct virtio_proxy, report_src)));
+	read_reports(
+		(struct virtio_proxy *)((char *)src - offsetof(struct virtio_proxy, report_src)));
 }
 
 /* ---- Requests ---- */
@@ -244,8 +245,7 @@ static int transact(struct virtio_proxy *p, const struct proxy_req *q, struct pr
 	return ret;
 }
 
-static void forward(struct virtio_proxy *p, uint32_t op, uint64_t off, uint8_t *data,
-		    uint32_t len)
+static void forward(struct virtio_proxy *p, uint32_t op, uint64_t off, uint8_t *data, uint32_t len)
 {
 	struct proxy_req q = {.op = op, .len = len, .off = off};
 	struct proxy_resp r;
@@ -304,7 +304,7 @@ static int proxy_control(struct virtio_host *h, const void *req, uint32_t len, v
 			 uint32_t *reply_len)
 {
 	struct proxy_req q = {.op = PROXY_CONTROL};
-	struct proxy_resp r;
+	struct proxy_resp r = {0};
 	int ret;
 
 	*reply_len = 0;
@@ -323,7 +323,7 @@ static int proxy_control(struct virtio_host *h, const void *req, uint32_t len, v
 static int simple_call(struct virtio_host *h, uint32_t op)
 {
 	struct proxy_req q = {.op = op};
-	struct proxy_resp r;
+	struct proxy_resp r = {0};
 
 	return call(to_proxy(h), &q, &r);
 }
@@ -509,19 +509,14 @@ static int proxy_start(struct virtio_host *h)
 	if ((r = event_loop_add(h->env.loop, &p->pid_src)) ||
 	    (r = event_loop_add(h->env.loop, &p->report_src)))
 		return r;
-	log_debug("%s: device process %d, jailed, under %s%s", h->name, (int)p->pid,
-		  p->policy_file, p->sb.log_failures ? " (log failures)" : "");
+	log_debug("%s: device process %d, jailed, under %s%s", h->name, (int)p->pid, p->policy_file,
+		  p->sb.log_failures ? " (log failures)" : "");
 	return 0;
 }
 
-static const struct virtio_host_ops proxy_ops = {
-	.start = proxy_start,
-	.control = proxy_control,
-	.pause = proxy_pause,
-	.resume = proxy_resume,
-	.stop = proxy_stop,
-	.free = proxy_free,
-};
+/* start, control, pause, resume, stop, free */
+static const struct virtio_host_ops proxy_ops = {proxy_start,  proxy_control, proxy_pause,
+						 proxy_resume, proxy_stop,    proxy_free};
 
 int virtio_proxy_new(const struct virtio_host_env *env, const struct virtio_spec *spec,
 		     const struct sandbox_config *sb, struct virtio_host **out)

@@ -95,14 +95,9 @@ static void local_free(struct virtio_host *h)
 	free(h);
 }
 
-static const struct virtio_host_ops local_ops = {
-	.start = local_start,
-	.control = local_control,
-	.pause = local_pause,
-	.resume = local_resume,
-	.stop = local_stop,
-	.free = local_free,
-};
+/* start, control, pause, resume, stop, free */
+static const struct virtio_host_ops local_ops = {local_start,  local_control, local_pause,
+						 local_resume, local_stop,    local_free};
 
 int virtio_local_new(const struct virtio_host_env *env, const struct virtio_spec *spec,
 		     struct virtio_host **out)

@@ -43,8 +43,8 @@ static void test_add_and_route(void **state)
 	bus_init(&b);
 	assert_int_equal(bus_add(&b, 0x1000, 0x100, "a", &rec_ops, &a), 0);
 	assert_int_equal(bus_add(&b, 0x1100, 0x100, "c", &rec_ops, &c), 0);
-	assert_int_equal(bus_add(&b, 0x10f0, 0x20, "x", &rec_ops, &a), -1); /* overlaps */
-	assert_int_equal(bus_add(&b, 0, 0, "x", &rec_ops, &a), -1);	    /* empty */
+	assert_int_equal(bus_add(&b, 0x10f0, 0x20, "x", &rec_ops, &a), -1);  /* overlaps */
+	assert_int_equal(bus_add(&b, 0, 0, "x", &rec_ops, &a), -1);	     /* empty */
 	assert_int_equal(bus_add(&b, UINT64_MAX, 2, "x", &rec_ops, &a), -1); /* wraps */
 	assert_true(bus_read(&b, 0x1104, v, 4));
 	assert_int_equal(v[0], 0xcc);
@@ -87,11 +87,28 @@ static void test_move(void **state)
 	bus_destroy(&b);
 }
 
+/* A guest-chosen base that would wrap the address space is never decoded. */
+static void test_move_wraps(void **state)
+{
+	struct bus b;
+	struct rec a = {.tag = 0xaa};
+	uint8_t v;
+
+	bus_init(&b);
+	assert_int_equal(bus_add(&b, 0x1000, 0x100, "a", &rec_ops, &a), 0);
+	assert_int_equal(bus_move(&b, &a, UINT64_MAX - 0x10, true), -1);
+	assert_false(bus_read(&b, UINT64_MAX - 0x8, &v, 1));
+	assert_false(bus_read(&b, 0x10, &v, 1));
+	assert_int_equal(a.reads, 0);
+	bus_destroy(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_and_route),
 		cmocka_unit_test(test_move),
+		cmocka_unit_test(test_move_wraps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -395,7 +395,7 @@ static int create_balloon(struct virtio_device *d, const struct guest_memory *me
 #ifdef CROSVM_HAVE_VIDEO
 static int create_video(struct virtio_device *d, const struct guest_memory *mem, const void *arg)
 {
-	return virtio_video_init(d, mem, arg) ? -EAGAIN : 0;
+	return virtio_video_create(d, mem, arg);
 }
 #endif
 

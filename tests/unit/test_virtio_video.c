@@ -54,7 +54,7 @@ static unsigned stream_fps = FPS; /* the frame rate open_stream sets */
 
 static int setup(void **state)
 {
-	if (vg_init(&g, MEM) || virtio_video_init(&dev, &g.drv.mem, &avcodec_encoder) ||
+	if (vg_init(&g, MEM) || virtio_video_create(&dev, &g.drv.mem, &avcodec_encoder) ||
 	    vg_attach(&g, &dev))
 		return -1;
 	memset(&run, 0, sizeof(run));

@@ -77,16 +77,16 @@ static void gen(uint8_t *f, unsigned i)
 }
 
 static const struct enc_params params = {
-	.codec = VIRTIO_VIDEO_FORMAT_H264,
-	.in_format = VIRTIO_VIDEO_FORMAT_NV12,
+	.codec = ENC_CODEC_H264,
+	.in_format = ENC_PIX_NV12,
 	.width = W,
 	.height = H,
 	.fps = FPS,
-	.mode = VIRTIO_VIDEO_BITRATE_MODE_VBR,
+	.mode = ENC_VBR,
 	.bitrate = BITRATE,
 	.peak = PEAK,
-	.profile = VIRTIO_VIDEO_PROFILE_H264_MAIN,
-	.level = 0x10b, /* 4.1 */
+	.profile = ENC_H264_MAIN,
+	.level_idc = 41, /* the device's 0x10b below */
 };
 
 static size_t direct_bytes;
@@ -150,7 +150,7 @@ static struct result run_device(unsigned n, size_t *bytes)
 
 	memset(&dev, 0, sizeof(dev));
 	*bytes = 0;
-	if (vg_init(&g, 192u << 20) || virtio_video_init(&dev, &g.drv.mem, &avcodec_encoder) ||
+	if (vg_init(&g, 192u << 20) || virtio_video_create(&dev, &g.drv.mem, &avcodec_encoder) ||
 	    vg_attach(&g, &dev) || vg_open_stream(&g, 1, &cfg, &in, &out))
 		goto out;
 	for (uint32_t k = 0; k < NFRAMES; k++) {

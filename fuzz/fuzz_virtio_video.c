@@ -41,10 +41,9 @@ struct enc_session {
 	int64_t last_pts;
 };
 
-static bool null_supports(uint32_t codec)
+static bool null_supports(enum enc_codec codec)
 {
-	return codec == VIRTIO_VIDEO_FORMAT_H264 || codec == VIRTIO_VIDEO_FORMAT_VP8 ||
-	       codec == VIRTIO_VIDEO_FORMAT_VP9;
+	return codec == ENC_CODEC_H264 || codec == ENC_CODEC_VP8 || codec == ENC_CODEC_VP9;
 }
 
 static int null_open(const struct enc_params *p, struct enc_session **out)
@@ -73,7 +72,7 @@ static int null_frame(struct enc_session *s, struct enc_frame *f)
 	f->data[0] = s->planes;
 	f->linesize[0] = w;
 	f->data[1] = s->planes + (size_t)w * h;
-	if (s->p.in_format == VIRTIO_VIDEO_FORMAT_NV12) {
+	if (s->p.in_format == ENC_PIX_NV12) {
 		f->linesize[1] = w;
 	} else {
 		f->linesize[1] = f->linesize[2] = w / 2;
@@ -168,7 +167,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct virtio_device dev;
 	struct virtio_video_event ev;
 
-	if (!g || vg_init(g, MEM) || virtio_video_init(&dev, &g->drv.mem, &null_encoder))
+	if (!g || vg_init(g, MEM) || virtio_video_create(&dev, &g->drv.mem, &null_encoder))
 		abort();
 	g->drv.heap_end = DATA;
 	if (vg_attach(g, &dev))

@@ -16,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "devices/virtio/video/protocol.h"
-
 /* A key frame at least every few seconds bounds how long a lost packet corrupts the picture. */
 #define GOP_SECONDS 4
 /*
@@ -42,21 +40,18 @@ struct enc_session {
 	uint32_t uv_stride;
 };
 
-static const char *codec_name(uint32_t codec)
+static const char *codec_name(enum enc_codec codec)
 {
-	switch (codec) {
-	case VIRTIO_VIDEO_FORMAT_H264:
-		return "libx264";
-	case VIRTIO_VIDEO_FORMAT_VP8:
-		return "libvpx";
-	case VIRTIO_VIDEO_FORMAT_VP9:
-		return "libvpx-vp9";
-	default:
-		return NULL;
-	}
+	static const char *const names[] = {
+		[ENC_CODEC_H264] = "libx264",
+		[ENC_CODEC_VP8] = "libvpx",
+		[ENC_CODEC_VP9] = "libvpx-vp9",
+	};
+
+	return (unsigned)codec < sizeof(names) / sizeof(names[0]) ? names[codec] : NULL;
 }
 
-static bool av_supports(uint32_t codec)
+static bool av_supports(enum enc_codec codec)
 {
 	const char *n = codec_name(codec);
 
@@ -71,22 +66,17 @@ static bool takes_pix_fmt(const AVCodec *c, enum AVPixelFormat f)
 	return false;
 }
 
-static const char *x264_profile(uint32_t profile)
+static const char *x264_profile(enum enc_h264_profile profile)
 {
-	switch (profile) {
-	case VIRTIO_VIDEO_PROFILE_H264_MAIN:
+	if (profile == ENC_H264_MAIN)
 		return "main";
-	case VIRTIO_VIDEO_PROFILE_H264_HIGH:
-		return "high";
-	default:
-		return "baseline";
-	}
+	return profile == ENC_H264_HIGH ? "high" : "baseline";
 }
 
 static void set_rate_fields(AVCodecContext *ctx, const struct enc_params *p)
 {
 	ctx->bit_rate = p->bitrate;
-	if (p->mode == VIRTIO_VIDEO_BITRATE_MODE_CBR) {
+	if (p->mode == ENC_CBR) {
 		/* min = max = target: a constant rate, enforced through the VBV. */
 		ctx->rc_max_rate = p->bitrate;
 		ctx->rc_min_rate = p->bitrate;
@@ -103,11 +93,10 @@ static void set_rate_fields(AVCodecContext *ctx, const struct enc_params *p)
 
 static int open_ctx(struct enc_session *s)
 {
-	static const int levels[] = {10, 11, 12, 13, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51};
 	const struct enc_params *p = &s->p;
 	AVCodecContext *ctx = avcodec_alloc_context3(s->codec);
 	enum AVPixelFormat want =
-		p->in_format == VIRTIO_VIDEO_FORMAT_NV12 ? AV_PIX_FMT_NV12 : AV_PIX_FMT_YUV420P;
+		p->in_format == ENC_PIX_NV12 ? AV_PIX_FMT_NV12 : AV_PIX_FMT_YUV420P;
 	int r;
 
 	if (!ctx)
@@ -131,9 +120,8 @@ static int open_ctx(struct enc_session *s)
 		av_opt_set(ctx->priv_data, "tune", "zerolatency", 0);
 		av_opt_set(ctx->priv_data, "profile", x264_profile(p->profile), 0);
 		av_opt_set_int(ctx->priv_data, "forced-idr", 1, 0);
-		if (p->level >= VIRTIO_VIDEO_LEVEL_H264_1_0 &&
-		    p->level <= VIRTIO_VIDEO_LEVEL_H264_5_1)
-			ctx->level = levels[p->level - VIRTIO_VIDEO_LEVEL_H264_1_0];
+		if (p->level_idc)
+			ctx->level = (int)p->level_idc;
 		/*
 		 * No scene-cut key frames: key frames come every GOP_SECONDS or when the
 		 * guest forces one, as with hardware encoders, and they would burst the
@@ -142,9 +130,8 @@ static int open_ctx(struct enc_session *s)
 		 * not only over the whole stream (x264's ABR default).
 		 */
 		av_opt_set(ctx->priv_data, "x264-params",
-			   p->mode == VIRTIO_VIDEO_BITRATE_MODE_CBR
-				   ? "scenecut=0:nal-hrd=cbr:force-cfr=1"
-				   : "scenecut=0:ratetol=0.1",
+			   p->mode == ENC_CBR ? "scenecut=0:nal-hrd=cbr:force-cfr=1"
+					      : "scenecut=0:ratetol=0.1",
 			   0);
 	} else {
 		av_opt_set(ctx->priv_data, "deadline", "realtime", 0);
@@ -196,7 +183,7 @@ static int av_open(const struct enc_params *p, struct enc_session **out)
 		return -ENOMEM;
 	s->p = *p;
 	s->codec = name ? avcodec_find_encoder_by_name(name) : NULL;
-	s->x264 = p->codec == VIRTIO_VIDEO_FORMAT_H264;
+	s->x264 = p->codec == ENC_CODEC_H264;
 	s->frame = av_frame_alloc();
 	s->pkt = av_packet_alloc();
 	if (!s->codec || !s->frame || !s->pkt || p->fps == 0) {
@@ -204,7 +191,7 @@ static int av_open(const struct enc_params *p, struct enc_session **out)
 		return -EINVAL;
 	}
 	r = open_ctx(s);
-	if (!r && p->in_format == VIRTIO_VIDEO_FORMAT_NV12 && s->ctx->pix_fmt != AV_PIX_FMT_NV12) {
+	if (!r && p->in_format == ENC_PIX_NV12 && s->ctx->pix_fmt != AV_PIX_FMT_NV12) {
 		s->uv_stride = (p->width + 1) & ~1u;
 		s->uv = malloc((size_t)s->uv_stride * ((p->height + 1) / 2));
 		if (!s->uv)
@@ -308,7 +295,7 @@ static int av_set_rate(struct enc_session *s, const struct enc_params *p)
 	 * a new frame rate (the time base), re-open the encoder; the next frame is
 	 * then a key frame.
 	 */
-	if (s->x264 && s->p.mode == VIRTIO_VIDEO_BITRATE_MODE_VBR && !fps_changed) {
+	if (s->x264 && s->p.mode == ENC_VBR && !fps_changed) {
 		set_rate_fields(s->ctx, &s->p);
 		return 0;
 	}

@@ -4,13 +4,20 @@
  * profiles and levels of each coded format (QUERY_CONTROL). Coded formats the
  * backend cannot encode here (no libvpx, say) are left out.
  */
+#include "devices/virtio/video/caps.h"
+
 #include <string.h>
 
-#include "devices/virtio/video/video_priv.h"
+#include "devices/virtio/video/types.h"
 
 static const uint32_t raw_formats[] = {VIRTIO_VIDEO_FORMAT_NV12, VIRTIO_VIDEO_FORMAT_YUV420};
-static const uint32_t coded_formats[] = {VIRTIO_VIDEO_FORMAT_H264, VIRTIO_VIDEO_FORMAT_VP8,
-					 VIRTIO_VIDEO_FORMAT_VP9};
+/* Each coded format with the backend's name for it, the one place the two meet. */
+static const struct {
+	uint32_t format;
+	enum enc_codec codec;
+} coded_formats[] = {{VIRTIO_VIDEO_FORMAT_H264, ENC_CODEC_H264},
+		     {VIRTIO_VIDEO_FORMAT_VP8, ENC_CODEC_VP8},
+		     {VIRTIO_VIDEO_FORMAT_VP9, ENC_CODEC_VP9}};
 /* 8-bit 4:2:0 input allows these; the first of each is the default (crosvm's choice). */
 static const uint32_t h264_profiles[] = {VIRTIO_VIDEO_PROFILE_H264_BASELINE,
 					 VIRTIO_VIDEO_PROFILE_H264_MAIN,
@@ -25,12 +32,20 @@ bool caps_raw_format(uint32_t format)
 	return format == VIRTIO_VIDEO_FORMAT_NV12 || format == VIRTIO_VIDEO_FORMAT_YUV420;
 }
 
-bool caps_coded_format(const struct video *v, uint32_t format)
+bool caps_coded_format(const struct encoder_ops *enc, uint32_t format)
 {
 	for (size_t i = 0; i < N(coded_formats); i++)
-		if (coded_formats[i] == format)
-			return v->enc->supports(format);
+		if (coded_formats[i].format == format)
+			return enc->supports(coded_formats[i].codec);
 	return false;
+}
+
+enum enc_codec caps_codec(uint32_t format)
+{
+	for (size_t i = 0; i < N(coded_formats); i++)
+		if (coded_formats[i].format == format)
+			return coded_formats[i].codec;
+	return ENC_CODEC_H264; /* not reached: streams hold accepted formats only */
 }
 
 static const uint32_t *profiles(uint32_t format, size_t *n)
@@ -93,43 +108,44 @@ static uint32_t put_desc(uint8_t *at, uint64_t mask, uint32_t format)
 	return sizeof(desc) + sizeof(frame) + sizeof(rate);
 }
 
-uint32_t caps_query_capability(struct video *v, uint32_t stream_id, uint32_t queue_type)
+uint32_t caps_query_capability(const struct encoder_ops *enc, uint8_t *resp, uint32_t stream_id,
+			       uint32_t queue_type)
 {
 	struct virtio_video_query_capability_resp hdr = {
 		.hdr = {VIRTIO_VIDEO_RESP_OK_QUERY_CAPABILITY, stream_id}};
 	uint32_t coded[N(coded_formats)], ncoded = 0, len = sizeof(hdr);
 
 	for (size_t i = 0; i < N(coded_formats); i++)
-		if (v->enc->supports(coded_formats[i]))
-			coded[ncoded++] = coded_formats[i];
+		if (enc->supports(coded_formats[i].codec))
+			coded[ncoded++] = coded_formats[i].format;
 	/* mask: bit i = the i-th descriptor of the other queue can pair with this one (all can). */
 	if (queue_type == VIRTIO_VIDEO_QUEUE_TYPE_INPUT) {
 		for (size_t i = 0; i < N(raw_formats); i++)
-			len += put_desc(v->resp + len, (1ull << ncoded) - 1, raw_formats[i]);
+			len += put_desc(resp + len, (1ull << ncoded) - 1, raw_formats[i]);
 		hdr.num_descs = N(raw_formats);
 	} else {
 		for (uint32_t i = 0; i < ncoded; i++)
-			len += put_desc(v->resp + len, (1ull << N(raw_formats)) - 1, coded[i]);
+			len += put_desc(resp + len, (1ull << N(raw_formats)) - 1, coded[i]);
 		hdr.num_descs = ncoded;
 	}
-	memcpy(v->resp, &hdr, sizeof(hdr));
+	memcpy(resp, &hdr, sizeof(hdr));
 	return len;
 }
 
-uint32_t caps_query_control(struct video *v, uint32_t stream_id, uint32_t control, uint32_t format,
-			    uint32_t *err)
+uint32_t caps_query_control(const struct encoder_ops *enc, uint8_t *resp, uint32_t stream_id,
+			    uint32_t control, uint32_t format, uint32_t *err)
 {
 	struct virtio_video_query_control_resp hdr = {
 		.hdr = {VIRTIO_VIDEO_RESP_OK_QUERY_CONTROL, stream_id}};
 	uint32_t vals[16];
 	size_t n = 0;
 
-	if (control == VIRTIO_VIDEO_CONTROL_PROFILE && caps_coded_format(v, format)) {
+	if (control == VIRTIO_VIDEO_CONTROL_PROFILE && caps_coded_format(enc, format)) {
 		const uint32_t *p = profiles(format, &n);
 
 		memcpy(vals, p, n * sizeof(*p));
 	} else if (control == VIRTIO_VIDEO_CONTROL_LEVEL && format == VIRTIO_VIDEO_FORMAT_H264 &&
-		   caps_coded_format(v, format)) {
+		   caps_coded_format(enc, format)) {
 		for (uint32_t l = VIRTIO_VIDEO_LEVEL_H264_1_0; l <= VIRTIO_VIDEO_LEVEL_H264_5_1;
 		     l++)
 			vals[n++] = l;
@@ -138,7 +154,7 @@ uint32_t caps_query_control(struct video *v, uint32_t stream_id, uint32_t contro
 		return 0;
 	}
 	hdr.num = (uint32_t)n;
-	memcpy(v->resp, &hdr, sizeof(hdr));
-	memcpy(v->resp + sizeof(hdr), vals, n * sizeof(vals[0]));
+	memcpy(resp, &hdr, sizeof(hdr));
+	memcpy(resp + sizeof(hdr), vals, n * sizeof(vals[0]));
 	return (uint32_t)(sizeof(hdr) + n * sizeof(vals[0]));
 }

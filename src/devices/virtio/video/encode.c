@@ -5,13 +5,29 @@
  * starts and ends under the device lock; the frame is gathered from guest pages
  * and encoded without it. Encoded packets wait for output buffers (at most
  * VIDEO_MAX_PKTS per stream: past half of that, the stream's frames wait for the
- * guest to queue output buffers, as a V4L2 mem2mem device does).
+ * guest to queue output buffers, as a V4L2 mem2mem device does). Answers and
+ * events go to the device through its sink; stream values come from the
+ * stream's own derived copy, so nothing here calls video.c or stream.c.
  */
+#include "devices/virtio/video/encode.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "devices/virtio/video/video_priv.h"
+#include "devices/virtio/video/resource.h"
 #include "util/log.h"
+
+enum vjob_kind { JOB_ENCODE, JOB_FLUSH };
+
+struct vjob {
+	struct vjob *next;
+	enum vjob_kind kind;
+	struct vstream *s;
+	struct vres *res; /* ENCODE: the input resource (a reference) */
+	uint64_t timestamp;
+	bool key;
+	bool cancelled; /* its chain was already answered (QUEUE_CLEAR, DESTROY) */
+};
 
 struct collected {
 	struct vpkt pkts[VIDEO_MAX_PKTS];
@@ -46,19 +62,19 @@ static bool backpressured(const struct vstream *s)
 	return s->npkts >= VIDEO_MAX_PKTS / 2;
 }
 
-static void append_job(struct video *v, struct vjob *j)
+static void append_job(struct encode_thread *e, struct vjob *j)
 {
-	struct vjob **p = &v->jobs;
+	struct vjob **p = &e->jobs;
 
 	while (*p)
 		p = &(*p)->next;
 	*p = j;
-	pthread_cond_signal(&v->work);
+	pthread_cond_signal(&e->work);
 }
 
-static struct vjob *take_job(struct video *v)
+static struct vjob *take_job(struct encode_thread *e)
 {
-	for (struct vjob **p = &v->jobs; *p; p = &(*p)->next) {
+	for (struct vjob **p = &e->jobs; *p; p = &(*p)->next) {
 		struct vjob *j = *p;
 
 		/* A stream's jobs stay in order: all of them wait while it is backpressured. */
@@ -70,18 +86,24 @@ static struct vjob *take_job(struct video *v)
 	return NULL;
 }
 
-static void push_pkt(struct video *v, struct vstream *s, struct vpkt *p)
+static void error_event(struct encode_thread *e, const struct vstream *s)
+{
+	e->sink.event(e->sink.ctx, VIRTIO_VIDEO_EVENT_ERROR, s->id);
+}
+
+static void push_pkt(struct encode_thread *e, struct vstream *s, struct vpkt *p)
 {
 	if (s->npkts == VIDEO_MAX_PKTS) {
 		free(p->data);
 		log_warn("virtio-video: stream %u: no output buffers for a packet, dropped", s->id);
-		video_event(v, VIRTIO_VIDEO_EVENT_ERROR, s->id);
+		error_event(e, s);
 		return;
 	}
 	s->pkts[s->npkts++] = *p;
 }
 
-void encode_deliver(struct video *v, struct vstream *s)
+/* Moves waiting packets into queued output buffers, oldest first, answering each. */
+static void deliver(struct encode_thread *e, struct vstream *s)
 {
 	bool was_full = backpressured(s);
 
@@ -96,41 +118,44 @@ void encode_deliver(struct video *v, struct vstream *s)
 			s->outq[i - 1] = s->outq[i];
 		s->noutq--;
 		if (off > r->size || p.size > r->size - off ||
-		    vres_write(v->d->mem, r, off, p.data, p.size)) {
+		    vres_write(e->d->mem, r, off, p.data, p.size)) {
 			/* The packet is lost, so the stream is broken: tell the guest. */
 			flags = VIRTIO_VIDEO_BUFFER_FLAG_ERR;
 			size = 0;
-			video_event(v, VIRTIO_VIDEO_EVENT_ERROR, s->id);
+			error_event(e, s);
 		}
 		r->queued = false;
-		video_complete_buffer(v, &r->resp, p.timestamp, flags, size);
+		e->sink.buffer_done(e->sink.ctx, &r->resp, p.timestamp, flags, size);
 		free(p.data);
 		if ((p.flags & VIRTIO_VIDEO_BUFFER_FLAG_EOS) && s->draining) {
 			s->draining = false;
-			video_complete_hdr(v, &s->drain_resp, VIRTIO_VIDEO_RESP_OK_NODATA);
+			e->sink.cmd_done(e->sink.ctx, &s->drain_resp, VIRTIO_VIDEO_RESP_OK_NODATA);
 		}
 	}
 	if (was_full && !backpressured(s))
-		pthread_cond_signal(&v->work);
+		pthread_cond_signal(&e->work);
 }
 
 /* Copies the input frame from the guest's pages into the encoder's frame buffers. */
-static int gather(struct video *v, const struct vjob *j, const uint64_t *offs,
-		  const uint32_t *strides, const uint32_t *rows, const uint32_t *row_bytes,
-		  const struct enc_frame *f)
+static int gather(const struct encode_thread *e, const struct vjob *j, const uint64_t *offs,
+		  const struct vlayout *l, const struct enc_frame *f)
 {
-	for (unsigned i = 0; i < 3 && f->data[i] && rows[i]; i++) {
-		if (f->linesize[i] < row_bytes[i])
+	const struct guest_memory *mem = e->d->mem;
+
+	for (unsigned i = 0; i < 3 && f->data[i] && l->rows[i]; i++) {
+		uint32_t stride = l->stride[i], rows = l->rows[i], row_bytes = l->row_bytes[i];
+
+		if (f->linesize[i] < row_bytes)
 			return -1;
-		if (strides[i] == f->linesize[i]) {
-			if (vres_read(v->d->mem, j->res, offs[i], f->data[i],
-				      (uint64_t)strides[i] * (rows[i] - 1) + row_bytes[i]))
+		if (stride == f->linesize[i]) {
+			if (vres_read(mem, j->res, offs[i], f->data[i],
+				      (uint64_t)stride * (rows - 1) + row_bytes))
 				return -1;
 			continue;
 		}
-		for (uint32_t y = 0; y < rows[i]; y++)
-			if (vres_read(v->d->mem, j->res, offs[i] + (uint64_t)y * strides[i],
-				      f->data[i] + (size_t)y * f->linesize[i], row_bytes[i]))
+		for (uint32_t y = 0; y < rows; y++)
+			if (vres_read(mem, j->res, offs[i] + (uint64_t)y * stride,
+				      f->data[i] + (size_t)y * f->linesize[i], row_bytes))
 				return -1;
 	}
 	return 0;
@@ -140,18 +165,18 @@ static bool same_session(const struct enc_params *a, const struct enc_params *b)
 {
 	return a->codec == b->codec && a->in_format == b->in_format && a->width == b->width &&
 	       a->height == b->height && a->mode == b->mode && a->profile == b->profile &&
-	       a->level == b->level;
+	       a->level_idc == b->level_idc;
 }
 
 /* Opens, re-opens or re-rates the stream's session for p. Runs without the lock. */
-static int prepare_session(struct video *v, struct vstream *s, const struct enc_params *p)
+static int prepare_session(struct encode_thread *e, struct vstream *s, const struct enc_params *p)
 {
 	if (s->session && !same_session(&s->sess, p)) {
-		v->enc->close(s->session);
+		e->ops->close(s->session);
 		s->session = NULL;
 	}
 	if (!s->session) {
-		int r = v->enc->open(p, &s->session);
+		int r = e->ops->open(p, &s->session);
 
 		if (r)
 			return r;
@@ -159,11 +184,11 @@ static int prepare_session(struct video *v, struct vstream *s, const struct enc_
 		return 1; /* a new session: pts restarts */
 	}
 	if (s->sess.bitrate != p->bitrate || s->sess.peak != p->peak || s->sess.fps != p->fps) {
-		int r = v->enc->set_rate(s->session, p);
+		int r = e->ops->set_rate(s->session, p);
 
 		if (r) {
 			/* The next frame starts a fresh session with these values. */
-			v->enc->close(s->session);
+			e->ops->close(s->session);
 			s->session = NULL;
 			return r;
 		}
@@ -172,74 +197,81 @@ static int prepare_session(struct video *v, struct vstream *s, const struct enc_
 	return 0;
 }
 
-static void run_encode(struct video *v, struct vjob *j, struct collected *c)
+static void run_encode(struct encode_thread *e, struct vjob *j, struct collected *c)
 {
-	pthread_mutex_t *lock = &v->d->lock;
+	pthread_mutex_t *lock = &e->d->lock;
 	struct vstream *s = j->s;
-	struct enc_params p;
+	/* The stream's values as they are now: they may change while this frame encodes. */
+	struct enc_params p = s->params;
+	struct vlayout l = s->layout;
 	struct enc_frame f;
-	uint64_t sizes[3], offs[3] = {0};
-	uint32_t strides[3], rows[3], row_bytes[3], flags = 0;
+	uint64_t offs[3] = {0};
+	uint32_t flags = 0;
 	int64_t pts;
 	int r;
 
-	stream_enc_params(s, &p);
-	stream_plane_sizes(s, sizes, strides, rows, row_bytes);
 	/* Checked when queued; the queue's params may have changed after a DESTROY_ALL. */
-	r = vres_planes(j->res, stream_num_planes(s), sizes, offs) ? -1 : 0;
+	r = vres_planes(j->res, l.nplanes, l.size, offs) ? -1 : 0;
 	pthread_mutex_unlock(lock);
 
 	if (!r) {
-		r = prepare_session(v, s, &p);
+		r = prepare_session(e, s, &p);
 		if (r == 1) {
 			s->next_pts = 0;
 			r = 0;
 		}
 	}
 	if (!r)
-		r = v->enc->frame(s->session, &f);
+		r = e->ops->frame(s->session, &f);
 	if (!r)
-		r = gather(v, j, offs, strides, rows, row_bytes, &f);
+		r = gather(e, j, offs, &l, &f);
 	pts = s->next_pts++;
 	s->ts[pts % VIDEO_TS_RING] = j->timestamp;
 	if (!r)
-		r = v->enc->encode(s->session, pts, j->key, collect, c);
+		r = e->ops->encode(s->session, pts, j->key, collect, c);
 
 	pthread_mutex_lock(lock);
 	if (r || c->overflow || c->nomem)
 		flags = VIRTIO_VIDEO_BUFFER_FLAG_ERR;
 	if (!j->cancelled) {
 		j->res->queued = false;
-		video_complete_buffer(v, &j->res->resp, j->timestamp, flags, 0);
+		e->sink.buffer_done(e->sink.ctx, &j->res->resp, j->timestamp, flags, 0);
 	}
 	if (s->dead)
 		return;
 	/* One error event (and log line) per run of failures, not one per frame. */
 	if (flags && !s->reported_error) {
 		log_warn("virtio-video: stream %u: encoding failed (%d)", s->id, r);
-		video_event(v, VIRTIO_VIDEO_EVENT_ERROR, s->id);
+		error_event(e, s);
 	}
 	s->reported_error = flags != 0;
 }
 
-static void run_flush(struct video *v, struct vjob *j, struct collected *c)
+static void run_flush(struct encode_thread *e, struct vjob *j, struct collected *c)
 {
 	struct vstream *s = j->s;
 	int r = 0;
 
-	pthread_mutex_unlock(&v->d->lock);
+	pthread_mutex_unlock(&e->d->lock);
 	if (s->session) {
-		r = v->enc->flush(s->session, collect, c);
+		r = e->ops->flush(s->session, collect, c);
 		/* A flushed libavcodec encoder takes no more frames: the next frame re-opens. */
-		v->enc->close(s->session);
+		e->ops->close(s->session);
 		s->session = NULL;
 	}
-	pthread_mutex_lock(&v->d->lock);
+	pthread_mutex_lock(&e->d->lock);
 	if ((r || c->overflow || c->nomem) && !s->dead)
-		video_event(v, VIRTIO_VIDEO_EVENT_ERROR, s->id);
+		error_event(e, s);
 }
 
-static void finish(struct video *v, struct vjob *j, struct collected *c)
+static void free_session(const struct encode_thread *e, struct vstream *s)
+{
+	if (s->session)
+		e->ops->close(s->session);
+	s->session = NULL;
+}
+
+static void finish(struct encode_thread *e, struct vjob *j, struct collected *c)
 {
 	struct vstream *s = j->s;
 
@@ -251,10 +283,10 @@ static void finish(struct video *v, struct vjob *j, struct collected *c)
 			continue;
 		}
 		p->timestamp = c->pts[i] >= 0 ? s->ts[c->pts[i] % VIDEO_TS_RING] : j->timestamp;
-		push_pkt(v, s, p);
+		push_pkt(e, s, p);
 	}
 	if (s->dead) {
-		encode_free_session(v, s);
+		free_session(e, s);
 		free(s);
 		return;
 	}
@@ -263,69 +295,76 @@ static void finish(struct video *v, struct vjob *j, struct collected *c)
 		struct vpkt eos = {malloc(1), 0, 0, VIRTIO_VIDEO_BUFFER_FLAG_EOS};
 
 		if (eos.data)
-			push_pkt(v, s, &eos);
+			push_pkt(e, s, &eos);
 	}
-	encode_deliver(v, s);
+	deliver(e, s);
 }
 
 static void *encoder_main(void *arg)
 {
-	struct video *v = arg;
+	struct encode_thread *e = arg;
 	struct collected *c = malloc(sizeof(*c));
 
-	pthread_mutex_lock(&v->d->lock);
-	while (c && !v->stop) {
-		struct vjob *j = take_job(v);
+	pthread_mutex_lock(&e->d->lock);
+	while (c && !e->stop) {
+		struct vjob *j = take_job(e);
 
 		if (!j) {
-			pthread_cond_wait(&v->work, &v->d->lock);
+			pthread_cond_wait(&e->work, &e->d->lock);
 			continue;
 		}
-		v->busy = j;
+		e->busy = j;
 		memset(c, 0, sizeof(*c));
 		if (j->kind == JOB_ENCODE)
-			run_encode(v, j, c);
+			run_encode(e, j, c);
 		else
-			run_flush(v, j, c);
-		v->busy = NULL;
-		finish(v, j, c);
+			run_flush(e, j, c);
+		e->busy = NULL;
+		finish(e, j, c);
 		vres_put(j->res);
 		free(j);
-		pthread_cond_broadcast(&v->idle);
+		pthread_cond_broadcast(&e->idle);
 	}
-	pthread_mutex_unlock(&v->d->lock);
+	pthread_mutex_unlock(&e->d->lock);
 	free(c);
 	return NULL;
 }
 
-int encode_start(struct video *v)
+int encode_start(struct encode_thread *e, struct virtio_device *d, const struct encoder_ops *ops,
+		 const struct video_sink *sink)
 {
 	int r;
 
-	pthread_cond_init(&v->work, NULL);
-	pthread_cond_init(&v->idle, NULL);
-	r = pthread_create(&v->thread, NULL, encoder_main, v);
-	if (r)
+	e->d = d;
+	e->ops = ops;
+	e->sink = *sink;
+	pthread_cond_init(&e->work, NULL);
+	pthread_cond_init(&e->idle, NULL);
+	r = pthread_create(&e->thread, NULL, encoder_main, e);
+	if (r) {
+		pthread_cond_destroy(&e->work);
+		pthread_cond_destroy(&e->idle);
 		return -r;
-	v->thread_running = true;
+	}
+	e->thread_running = true;
 	return 0;
 }
 
-void encode_stop(struct video *v)
+void encode_stop(struct encode_thread *e)
 {
-	if (v->thread_running) {
-		pthread_mutex_lock(&v->d->lock);
-		v->stop = true;
-		pthread_cond_signal(&v->work);
-		pthread_mutex_unlock(&v->d->lock);
-		pthread_join(v->thread, NULL);
-		v->thread_running = false;
+	if (e->thread_running) {
+		pthread_mutex_lock(&e->d->lock);
+		e->stop = true;
+		pthread_cond_signal(&e->work);
+		pthread_mutex_unlock(&e->d->lock);
+		pthread_join(e->thread, NULL);
+		e->thread_running = false;
 	}
-	pthread_cond_destroy(&v->work);
-	pthread_cond_destroy(&v->idle);
+	pthread_cond_destroy(&e->work);
+	pthread_cond_destroy(&e->idle);
 }
 
-uint32_t encode_queue_input(struct video *v, struct vstream *s, struct vres *r, uint64_t ts)
+uint32_t encode_queue_input(struct encode_thread *e, struct vstream *s, struct vres *r, uint64_t ts)
 {
 	struct vjob *j = calloc(1, sizeof(*j));
 
@@ -336,19 +375,19 @@ uint32_t encode_queue_input(struct video *v, struct vstream *s, struct vres *r, 
 	*j = (struct vjob){
 		.kind = JOB_ENCODE, .s = s, .res = r, .timestamp = ts, .key = s->force_key};
 	s->force_key = false;
-	append_job(v, j);
+	append_job(e, j);
 	return 0;
 }
 
-uint32_t encode_queue_output(struct video *v, struct vstream *s, struct vres *r)
+uint32_t encode_queue_output(struct encode_thread *e, struct vstream *s, struct vres *r)
 {
 	r->queued = true;
 	s->outq[s->noutq++] = r; /* each resource is queued at most once: noutq <= nres */
-	encode_deliver(v, s);
+	deliver(e, s);
 	return 0;
 }
 
-uint32_t encode_drain(struct video *v, struct vstream *s)
+uint32_t encode_drain(struct encode_thread *e, struct vstream *s)
 {
 	struct vjob *j = calloc(1, sizeof(*j));
 
@@ -356,13 +395,14 @@ uint32_t encode_drain(struct video *v, struct vstream *s)
 		return VIRTIO_VIDEO_RESP_ERR_OUT_OF_MEMORY;
 	*j = (struct vjob){.kind = JOB_FLUSH, .s = s};
 	s->draining = true;
-	append_job(v, j);
+	append_job(e, j);
 	return 0;
 }
 
-void encode_cancel_stream(struct video *v, struct vstream *s, bool input_only)
+/* Drops s's waiting jobs (input_only: its frames, not its drain); a running one is marked. */
+static void cancel_jobs(struct encode_thread *e, const struct vstream *s, bool input_only)
 {
-	struct vjob **p = &v->jobs;
+	struct vjob **p = &e->jobs;
 
 	while (*p) {
 		struct vjob *j = *p;
@@ -375,19 +415,50 @@ void encode_cancel_stream(struct video *v, struct vstream *s, bool input_only)
 			p = &j->next;
 		}
 	}
-	if (v->busy && v->busy->s == s && (v->busy->kind == JOB_ENCODE || !input_only))
-		v->busy->cancelled = true;
+	if (e->busy && e->busy->s == s && (e->busy->kind == JOB_ENCODE || !input_only))
+		e->busy->cancelled = true;
 }
 
-void encode_wait_idle(struct video *v)
+void encode_cancel_queue(struct encode_thread *e, struct vstream *s, enum vq_idx q)
 {
-	while (v->busy)
-		pthread_cond_wait(&v->idle, &v->d->lock);
+	for (unsigned i = 0; i < s->nres[q]; i++) {
+		struct vres *r = s->res[q][i];
+
+		if (r->queued) {
+			r->queued = false;
+			e->sink.buffer_done(e->sink.ctx, &r->resp, 0, VIRTIO_VIDEO_BUFFER_FLAG_ERR,
+					    0);
+		}
+	}
+	if (q == VQ_OUT) {
+		s->noutq = 0;
+		for (unsigned i = 0; i < s->npkts; i++)
+			free(s->pkts[i].data);
+		s->npkts = 0;
+	}
+	/* Clearing either queue ends a drain, so its flush goes too. */
+	cancel_jobs(e, s, q == VQ_IN && !s->draining);
+	if (s->draining) {
+		/* A cleared queue ends the drain (V4L2 STREAMOFF): it will not complete. */
+		s->draining = false;
+		e->sink.cmd_done(e->sink.ctx, &s->drain_resp,
+				 VIRTIO_VIDEO_RESP_ERR_INVALID_OPERATION);
+	}
 }
 
-void encode_free_session(struct video *v, struct vstream *s)
+void encode_release_stream(struct encode_thread *e, struct vstream *s)
 {
-	if (s->session)
-		v->enc->close(s->session);
-	s->session = NULL;
+	cancel_jobs(e, s, false);
+	if (e->busy && e->busy->s == s) {
+		s->dead = true; /* the encoder thread is using it: it frees it when done */
+		return;
+	}
+	free_session(e, s);
+	free(s);
+}
+
+void encode_wait_idle(struct encode_thread *e)
+{
+	while (e->busy)
+		pthread_cond_wait(&e->idle, &e->d->lock);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#ifndef CROSVM_DEVICES_VIRTIO_VIDEO_ENCODER_H
-#define CROSVM_DEVICES_VIRTIO_VIDEO_ENCODER_H
+#ifndef CROSVM_VIDEO_ENCODER_H
+#define CROSVM_VIDEO_ENCODER_H
 
 /*
  * The encoder backend behind virtio-video: a session is opened with every
@@ -13,16 +13,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The backend's own vocabulary: the device translates its wire values into
+ * these (stream.c), so a backend needs no protocol header.
+ */
+enum enc_codec { ENC_CODEC_H264, ENC_CODEC_VP8, ENC_CODEC_VP9 };
+enum enc_pix_fmt {
+	ENC_PIX_NV12, /* Y plane, then interleaved Cb Cr at half height */
+	ENC_PIX_I420, /* Y, Cb, Cr planes */
+};
+enum enc_rate_mode { ENC_VBR, ENC_CBR };
+enum enc_h264_profile { ENC_H264_BASELINE, ENC_H264_MAIN, ENC_H264_HIGH };
+
 struct enc_params {
-	uint32_t codec;	    /* VIRTIO_VIDEO_FORMAT_H264 / VP8 / VP9 */
-	uint32_t in_format; /* VIRTIO_VIDEO_FORMAT_NV12 / YUV420 */
+	enum enc_codec codec;
+	enum enc_pix_fmt in_format;
 	uint32_t width, height;
 	uint32_t fps;
-	uint32_t mode;	  /* VIRTIO_VIDEO_BITRATE_MODE_* */
+	enum enc_rate_mode mode;
 	uint32_t bitrate; /* bits/s: the target (CBR: the constant rate) */
 	uint32_t peak;	  /* bits/s: VBR's ceiling */
-	uint32_t profile; /* VIRTIO_VIDEO_PROFILE_* */
-	uint32_t level;	  /* VIRTIO_VIDEO_LEVEL_H264_*, H.264 only */
+	/* H.264 only (VP8 and VP9 have profile 0 alone): */
+	enum enc_h264_profile profile;
+	uint32_t level_idc; /* 10 (1.0) to 51 (5.1); 0 for VP8/VP9 */
 };
 
 /* Where the device puts the next frame: planes in the session's input format. */
@@ -44,7 +57,7 @@ struct enc_session;
 
 struct encoder_ops {
 	const char *name; /* shown in the config space's device_name */
-	bool (*supports)(uint32_t codec);
+	bool (*supports)(enum enc_codec codec);
 	/* Returns 0 or a negative errno. */
 	int (*open)(const struct enc_params *p, struct enc_session **out);
 	/* The buffers the next frame goes into (valid until encode). */

@@ -6,17 +6,17 @@
  * later goes through gm_read/gm_write again, so a guest cannot point the device
  * outside its memory.
  */
+#include "devices/virtio/video/resource.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "devices/virtio/video/video_priv.h"
-
 #define READ_BATCH 256 /* mem entries read from the chain at a time */
 
-uint32_t vres_create(struct video *v, const struct virtq_chain *c,
-		     const struct virtio_video_resource_create *rc, struct vres **out)
+uint32_t vres_create(const struct virtq *q, const struct virtq_chain *c,
+		     const struct guest_memory *mem, const struct virtio_video_resource_create *rc,
+		     struct vres **out)
 {
-	const struct virtq *q = &v->d->queues[VIDEO_COMMANDQ];
 	struct virtio_video_mem_entry batch[READ_BATCH];
 	uint64_t total = 0, size = 0;
 	struct vres *r;
@@ -59,7 +59,7 @@ uint32_t vres_create(struct video *v, const struct virtq_chain *c,
 					goto bad;
 			}
 			/* Each entry must lie wholly in guest RAM; empty ones mean nothing. */
-			if (e->length == 0 || !gm_ptr(v->d->mem, e->addr, e->length))
+			if (e->length == 0 || !gm_ptr(mem, e->addr, e->length))
 				goto bad;
 			r->entries[n] = (struct vres_entry){e->addr, size, e->length};
 			size += e->length;

@@ -4,11 +4,15 @@
  * Rules follow crosvm's current ones: bitrate mode, profile and level may
  * change until a resource exists on the stream; bitrate and peak change live;
  * a queue's format and size may change until that queue has resources.
+ * What the encoder needs is derived here, into the stream, on every change.
  */
+#include "devices/virtio/video/stream.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "devices/virtio/video/video_priv.h"
+#include "devices/virtio/video/caps.h"
+#include "devices/virtio/video/resource.h"
 
 #define DEFAULT_WIDTH	640
 #define DEFAULT_HEIGHT	480
@@ -17,11 +21,11 @@
 #define DEFAULT_LEVEL	(VIRTIO_VIDEO_LEVEL_H264_1_0 + 10) /* 4.0: up to 1080p30 */
 #define MAX_BUFFERS	VIDEO_MAX_RESOURCES
 
-struct vstream *stream_find(struct video *v, uint32_t id)
+struct vstream *stream_find(struct vstream *const *streams, uint32_t id)
 {
 	for (unsigned i = 0; i < VIDEO_MAX_STREAMS; i++)
-		if (v->streams[i] && v->streams[i]->id == id)
-			return v->streams[i];
+		if (streams[i] && streams[i]->id == id)
+			return streams[i];
 	return NULL;
 }
 
@@ -35,17 +39,94 @@ static uint32_t default_out_size(uint32_t w, uint32_t h)
 	return n > VIDEO_MAX_OUT_SIZE ? VIDEO_MAX_OUT_SIZE : (uint32_t)n;
 }
 
-uint32_t stream_create(struct video *v, uint32_t id, uint32_t coded_format)
+/* Where an input frame's planes lie, for the INPUT queue's format, size and stride. */
+static void plane_layout(const struct vstream *s, struct vlayout *l)
+{
+	uint32_t ch = (s->height + 1) / 2;
+
+	memset(l, 0, sizeof(*l));
+	l->stride[0] = s->stride;
+	l->rows[0] = s->height;
+	l->row_bytes[0] = s->width;
+	if (s->in_format == VIRTIO_VIDEO_FORMAT_NV12) {
+		l->nplanes = 2;
+		l->stride[1] = s->stride; /* interleaved Cb Cr */
+		l->rows[1] = ch;
+		l->row_bytes[1] = s->width;
+	} else {
+		l->nplanes = 3;
+		for (int i = 1; i < 3; i++) {
+			l->stride[i] = s->stride / 2;
+			l->rows[i] = ch;
+			l->row_bytes[i] = s->width / 2;
+		}
+	}
+	for (int i = 0; i < 3; i++)
+		l->size[i] = (uint64_t)l->stride[i] * l->rows[i];
+}
+
+static enum enc_h264_profile h264_profile(uint32_t profile)
+{
+	if (profile == VIRTIO_VIDEO_PROFILE_H264_HIGH)
+		return ENC_H264_HIGH;
+	return profile == VIRTIO_VIDEO_PROFILE_H264_MAIN ? ENC_H264_MAIN : ENC_H264_BASELINE;
+}
+
+/* VIRTIO_VIDEO_LEVEL_H264_1_0.._5_1 count the levels in order; level_idc is 10 x the level. */
+static uint32_t h264_level_idc(uint32_t level)
+{
+	static const uint8_t idc[] = {10, 11, 12, 13, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51};
+
+	if (level < VIRTIO_VIDEO_LEVEL_H264_1_0 || level > VIRTIO_VIDEO_LEVEL_H264_5_1)
+		return 0;
+	return idc[level - VIRTIO_VIDEO_LEVEL_H264_1_0];
+}
+
+/* Wire values become the backend's here and only here (they were checked when set). */
+static void enc_params(const struct vstream *s, struct enc_params *p)
+{
+	bool h264 = s->out_format == VIRTIO_VIDEO_FORMAT_H264;
+
+	*p = (struct enc_params){
+		.codec = caps_codec(s->out_format),
+		.in_format = s->in_format == VIRTIO_VIDEO_FORMAT_NV12 ? ENC_PIX_NV12 : ENC_PIX_I420,
+		.width = s->width,
+		.height = s->height,
+		.fps = s->fps ? s->fps : DEFAULT_FPS,
+		.mode = s->mode == VIRTIO_VIDEO_BITRATE_MODE_CBR ? ENC_CBR : ENC_VBR,
+		.bitrate = s->bitrate < VIDEO_MIN_BITRATE ? VIDEO_MIN_BITRATE : s->bitrate,
+		.peak = s->peak < VIDEO_MIN_BITRATE ? VIDEO_MIN_BITRATE : s->peak,
+		.profile = h264_profile(s->profile),
+		.level_idc = h264 ? h264_level_idc(s->level) : 0,
+	};
+}
+
+/* Called after every change of a stream's values: the encoder thread reads the results. */
+static void refresh(struct vstream *s)
+{
+	plane_layout(s, &s->layout);
+	enc_params(s, &s->params);
+}
+
+/* A setter's result, once the stream is refreshed: whatever the setter changed counts. */
+static uint32_t refreshed(struct vstream *s, uint32_t err)
+{
+	refresh(s);
+	return err;
+}
+
+uint32_t stream_create(struct vstream **streams, const struct encoder_ops *enc, uint32_t id,
+		       uint32_t coded_format)
 {
 	struct vstream *s;
 	unsigned slot = VIDEO_MAX_STREAMS;
 
-	if (stream_find(v, id))
+	if (stream_find(streams, id))
 		return VIRTIO_VIDEO_RESP_ERR_INVALID_STREAM_ID;
-	if (!caps_coded_format(v, coded_format))
+	if (!caps_coded_format(enc, coded_format))
 		return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
 	for (unsigned i = 0; i < VIDEO_MAX_STREAMS && slot == VIDEO_MAX_STREAMS; i++)
-		if (!v->streams[i])
+		if (!streams[i])
 			slot = i;
 	if (slot == VIDEO_MAX_STREAMS)
 		return VIRTIO_VIDEO_RESP_ERR_OUT_OF_MEMORY;
@@ -65,87 +146,23 @@ uint32_t stream_create(struct video *v, uint32_t id, uint32_t coded_format)
 	s->peak = 2 * DEFAULT_BITRATE;
 	s->profile = caps_default_profile(coded_format);
 	s->level = DEFAULT_LEVEL;
-	v->streams[slot] = s;
+	refresh(s);
+	streams[slot] = s;
 	return 0;
 }
 
-/* Answers every queued buffer of queue q with ERR (their chains are then free). */
-void stream_cancel_queue(struct video *v, struct vstream *s, enum vq_idx q)
+void stream_remove(struct vstream **streams, const struct vstream *s)
 {
-	for (unsigned i = 0; i < s->nres[q]; i++) {
-		struct vres *r = s->res[q][i];
-
-		if (r->queued) {
-			r->queued = false;
-			video_complete_buffer(v, &r->resp, 0, VIRTIO_VIDEO_BUFFER_FLAG_ERR, 0);
-		}
-	}
-	if (q == VQ_OUT) {
-		s->noutq = 0;
-		for (unsigned i = 0; i < s->npkts; i++)
-			free(s->pkts[i].data);
-		s->npkts = 0;
-	}
-	/* Clearing either queue ends a drain, so its flush goes too. */
-	encode_cancel_stream(v, s, q == VQ_IN && !s->draining);
-	if (s->draining) {
-		/* A cleared queue ends the drain (V4L2 STREAMOFF): it will not complete. */
-		s->draining = false;
-		video_complete_hdr(v, &s->drain_resp, VIRTIO_VIDEO_RESP_ERR_INVALID_OPERATION);
-	}
+	for (unsigned i = 0; i < VIDEO_MAX_STREAMS; i++)
+		if (streams[i] == s)
+			streams[i] = NULL;
 }
 
-void stream_free_resources(struct video *v, struct vstream *s, enum vq_idx q)
+void stream_free_resources(struct vstream *s, enum vq_idx q)
 {
-	stream_cancel_queue(v, s, q);
 	for (unsigned i = 0; i < s->nres[q]; i++)
 		vres_put(s->res[q][i]);
 	s->nres[q] = 0;
-}
-
-void stream_destroy(struct video *v, struct vstream *s)
-{
-	for (unsigned i = 0; i < VIDEO_MAX_STREAMS; i++)
-		if (v->streams[i] == s)
-			v->streams[i] = NULL;
-	stream_free_resources(v, s, VQ_IN);
-	stream_free_resources(v, s, VQ_OUT);
-	encode_cancel_stream(v, s, false);
-	if (v->busy && v->busy->s == s) {
-		s->dead = true; /* the encoder thread is using it: it frees it when done */
-		return;
-	}
-	encode_free_session(v, s);
-	free(s);
-}
-
-unsigned stream_num_planes(const struct vstream *s)
-{
-	return s->in_format == VIRTIO_VIDEO_FORMAT_NV12 ? 2 : 3;
-}
-
-void stream_plane_sizes(const struct vstream *s, uint64_t sizes[3], uint32_t strides[3],
-			uint32_t rows[3], uint32_t row_bytes[3])
-{
-	uint32_t ch = (s->height + 1) / 2;
-
-	strides[0] = s->stride;
-	rows[0] = s->height;
-	row_bytes[0] = s->width;
-	if (s->in_format == VIRTIO_VIDEO_FORMAT_NV12) {
-		strides[1] = s->stride; /* interleaved Cb Cr */
-		rows[1] = ch;
-		row_bytes[1] = s->width;
-		strides[2] = rows[2] = row_bytes[2] = 0;
-	} else {
-		for (int i = 1; i < 3; i++) {
-			strides[i] = s->stride / 2;
-			rows[i] = ch;
-			row_bytes[i] = s->width / 2;
-		}
-	}
-	for (int i = 0; i < 3; i++)
-		sizes[i] = (uint64_t)strides[i] * rows[i];
 }
 
 void stream_get_params(const struct vstream *s, uint32_t queue_type, struct virtio_video_params *p)
@@ -159,15 +176,13 @@ void stream_get_params(const struct vstream *s, uint32_t queue_type, struct virt
 	p->crop = (struct virtio_video_crop){0, 0, s->width, s->height};
 	p->frame_rate = s->fps;
 	if (queue_type == VIRTIO_VIDEO_QUEUE_TYPE_INPUT) {
-		uint64_t sizes[3];
-		uint32_t strides[3], rows[3], row_bytes[3];
+		const struct vlayout *l = &s->layout;
 
-		stream_plane_sizes(s, sizes, strides, rows, row_bytes);
 		p->format = s->in_format;
-		p->num_planes = stream_num_planes(s);
+		p->num_planes = l->nplanes;
 		for (unsigned i = 0; i < p->num_planes; i++)
-			p->plane_formats[i] =
-				(struct virtio_video_plane_format){(uint32_t)sizes[i], strides[i]};
+			p->plane_formats[i] = (struct virtio_video_plane_format){
+				(uint32_t)l->size[i], l->stride[i]};
 	} else {
 		p->format = s->out_format;
 		p->num_planes = 1;
@@ -182,7 +197,8 @@ static uint32_t snap(uint32_t x, uint32_t min)
 	return (x + 1) & ~1u;
 }
 
-uint32_t stream_set_params(struct video *v, struct vstream *s, const struct virtio_video_params *p)
+static uint32_t set_params(const struct encoder_ops *enc, struct vstream *s,
+			   const struct virtio_video_params *p)
 {
 	uint32_t w, h, stride;
 
@@ -217,7 +233,7 @@ uint32_t stream_set_params(struct video *v, struct vstream *s, const struct virt
 	} else if (p->queue_type == VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT) {
 		uint32_t size = p->num_planes ? p->plane_formats[0].plane_size : 0;
 
-		if (!caps_coded_format(v, p->format))
+		if (!caps_coded_format(enc, p->format))
 			return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
 		if (p->format != s->out_format) {
 			if (s->nres[VQ_OUT])
@@ -239,6 +255,12 @@ uint32_t stream_set_params(struct video *v, struct vstream *s, const struct virt
 	if (p->frame_rate)
 		s->fps = p->frame_rate;
 	return 0;
+}
+
+uint32_t stream_set_params(const struct encoder_ops *enc, struct vstream *s,
+			   const struct virtio_video_params *p)
+{
+	return refreshed(s, set_params(enc, s, p));
 }
 
 uint32_t stream_get_control(const struct vstream *s, uint32_t control, uint32_t *val)
@@ -270,7 +292,7 @@ uint32_t stream_get_control(const struct vstream *s, uint32_t control, uint32_t 
 	}
 }
 
-uint32_t stream_set_control(struct vstream *s, uint32_t control, bool has_val, uint32_t val)
+static uint32_t set_control(struct vstream *s, uint32_t control, bool has_val, uint32_t val)
 {
 	bool has_res = s->nres[VQ_IN] || s->nres[VQ_OUT];
 
@@ -324,18 +346,7 @@ uint32_t stream_set_control(struct vstream *s, uint32_t control, bool has_val, u
 	}
 }
 
-void stream_enc_params(const struct vstream *s, struct enc_params *p)
+uint32_t stream_set_control(struct vstream *s, uint32_t control, bool has_val, uint32_t val)
 {
-	*p = (struct enc_params){
-		.codec = s->out_format,
-		.in_format = s->in_format,
-		.width = s->width,
-		.height = s->height,
-		.fps = s->fps ? s->fps : DEFAULT_FPS,
-		.mode = s->mode,
-		.bitrate = s->bitrate < VIDEO_MIN_BITRATE ? VIDEO_MIN_BITRATE : s->bitrate,
-		.peak = s->peak < VIDEO_MIN_BITRATE ? VIDEO_MIN_BITRATE : s->peak,
-		.profile = s->profile,
-		.level = s->level,
-	};
+	return refreshed(s, set_control(s, control, has_val, val));
 }

@@ -8,12 +8,35 @@
  */
 #include "devices/virtio/video/video.h"
 
+#include <errno.h>
 #include <linux/virtio_ring.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "devices/virtio/video/video_priv.h"
+#include "devices/virtio/video/caps.h"
+#include "devices/virtio/video/encode.h"
+#include "devices/virtio/video/resource.h"
+#include "devices/virtio/video/stream.h"
+#include "devices/virtio/video/types.h"
 #include "util/log.h"
+
+#define VIDEO_COMMANDQ 0
+#define VIDEO_EVENTQ   1
+
+struct video {
+	struct virtio_device *d;
+	const struct encoder_ops *enc;
+	struct virtio_video_config cfg;
+	struct vstream *streams[VIDEO_MAX_STREAMS];
+	struct encode_thread encoder;
+
+	struct virtio_video_event events[VIDEO_MAX_EVENTS];
+	unsigned ev_head, nev;
+
+	bool resetting; /* held chains die with the rings: answer nothing */
+	struct virtq_chain chain;
+	uint8_t resp[VIDEO_RESP_MAX];
+};
 
 /* Minimum request and response sizes of each command (variable responses: their header). */
 struct cmd_size {
@@ -66,7 +89,8 @@ static void config_read(struct virtio_device *d, uint32_t off, uint8_t *data, ui
 
 /* ---- answers ---- */
 
-bool video_hold(struct video *v, uint32_t stream_id, struct vresp *r)
+/* Notes where the answer to the chain being handled goes, to answer it later. */
+static bool video_hold(struct video *v, uint32_t stream_id, struct vresp *r)
 {
 	const struct virtq_chain *c = &v->chain;
 	uint32_t want = sizeof(struct virtio_video_resource_queue_resp);
@@ -88,7 +112,7 @@ bool video_hold(struct video *v, uint32_t stream_id, struct vresp *r)
 	return want == 0;
 }
 
-void video_complete(struct video *v, const struct vresp *r, const void *buf, uint32_t len)
+static void video_complete(struct video *v, const struct vresp *r, const void *buf, uint32_t len)
 {
 	const uint8_t *p = buf;
 	uint32_t done = 0;
@@ -105,20 +129,21 @@ void video_complete(struct video *v, const struct vresp *r, const void *buf, uin
 	virtio_queue_done(v->d, VIDEO_COMMANDQ, r->head, done);
 }
 
-void video_complete_hdr(struct video *v, const struct vresp *r, uint32_t type)
+/* The sink's (struct video_sink): how encode.c answers and reports without calling here. */
+static void complete_hdr(void *ctx, const struct vresp *r, uint32_t type)
 {
 	struct virtio_video_cmd_hdr h = {type, r->stream_id};
 
-	video_complete(v, r, &h, sizeof(h));
+	video_complete(ctx, r, &h, sizeof(h));
 }
 
-void video_complete_buffer(struct video *v, const struct vresp *r, uint64_t ts, uint32_t flags,
-			   uint32_t size)
+static void complete_buffer(void *ctx, const struct vresp *r, uint64_t ts, uint32_t flags,
+			    uint32_t size)
 {
 	struct virtio_video_resource_queue_resp resp = {
 		{VIRTIO_VIDEO_RESP_OK_RESOURCE_QUEUE, r->stream_id}, ts, flags, size};
 
-	video_complete(v, r, &resp, sizeof(resp));
+	video_complete(ctx, r, &resp, sizeof(resp));
 }
 
 /* ---- events ---- */
@@ -145,8 +170,10 @@ static void flush_events(struct video *v)
 	}
 }
 
-void video_event(struct video *v, uint32_t type, uint32_t stream_id)
+static void post_event(void *ctx, uint32_t type, uint32_t stream_id)
 {
+	struct video *v = ctx;
+
 	if (v->nev == VIDEO_MAX_EVENTS) {
 		log_warn("virtio-video: event queue full, event %#x of stream %u dropped", type,
 			 stream_id);
@@ -201,7 +228,7 @@ static uint32_t cmd_resource_create(struct video *v, struct req *rq, uint32_t *e
 		*err = VIRTIO_VIDEO_RESP_ERR_OUT_OF_MEMORY;
 		return 0;
 	}
-	*err = vres_create(v, &v->chain, &rq->u.rc, &r);
+	*err = vres_create(&v->d->queues[VIDEO_COMMANDQ], &v->chain, v->d->mem, &rq->u.rc, &r);
 	if (*err)
 		return 0;
 	if (old) {
@@ -234,19 +261,32 @@ static uint32_t cmd_resource_queue(struct video *v, struct req *rq, uint32_t *er
 		return 0;
 	}
 	if (q == VQ_IN) {
-		uint64_t sizes[3], offs[3];
-		uint32_t strides[3], rows[3], row_bytes[3];
+		uint64_t offs[3];
 
 		/* The frame must fit the resource: checked here so the guest learns it now. */
-		stream_plane_sizes(s, sizes, strides, rows, row_bytes);
-		*err = vres_planes(r, stream_num_planes(s), sizes, offs);
+		*err = vres_planes(r, s->layout.nplanes, s->layout.size, offs);
 		if (*err)
 			return 0;
 	}
 	video_hold(v, rq->hdr.stream_id, &r->resp);
-	*err = q == VQ_IN ? encode_queue_input(v, s, r, c->timestamp)
-			  : encode_queue_output(v, s, r);
+	*err = q == VQ_IN ? encode_queue_input(&v->encoder, s, r, c->timestamp)
+			  : encode_queue_output(&v->encoder, s, r);
 	return *err ? 0 : HELD;
+}
+
+/* RESOURCE_DESTROY_ALL: what is queued is answered first, then the resources go. */
+static void free_queue(struct video *v, struct vstream *s, enum vq_idx q)
+{
+	encode_cancel_queue(&v->encoder, s, q);
+	stream_free_resources(s, q);
+}
+
+static void destroy_stream(struct video *v, struct vstream *s)
+{
+	stream_remove(v->streams, s);
+	free_queue(v, s, VQ_IN);
+	free_queue(v, s, VQ_OUT);
+	encode_release_stream(&v->encoder, s);
 }
 
 static uint32_t cmd_queue(struct video *v, struct req *rq, uint32_t *err, bool destroy)
@@ -256,9 +296,9 @@ static uint32_t cmd_queue(struct video *v, struct req *rq, uint32_t *err, bool d
 	if (q < 0)
 		*err = VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
 	else if (destroy)
-		stream_free_resources(v, rq->s, q);
+		free_queue(v, rq->s, q);
 	else
-		stream_cancel_queue(v, rq->s, q);
+		encode_cancel_queue(&v->encoder, rq->s, q);
 	return 0;
 }
 
@@ -286,7 +326,7 @@ static uint32_t cmd_query_control(struct video *v, struct req *rq, uint32_t *err
 		*err = VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER; /* the format is missing */
 		return 0;
 	}
-	len = caps_query_control(v, rq->hdr.stream_id, ctl, rq->u.qctl.format, err);
+	len = caps_query_control(v->enc, v->resp, rq->hdr.stream_id, ctl, rq->u.qctl.format, err);
 	if (!*err && len > rq->writable)
 		*err = VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
 	return len;
@@ -312,7 +352,8 @@ static uint32_t dispatch(struct video *v, struct req *rq, uint32_t *err)
 			*err = VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
 			return 0;
 		}
-		len = caps_query_capability(v, rq->hdr.stream_id, rq->u.qc.queue_type);
+		len = caps_query_capability(v->enc, v->resp, rq->hdr.stream_id,
+					    rq->u.qc.queue_type);
 		if (len > rq->writable)
 			*err = VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
 		return len;
@@ -322,10 +363,11 @@ static uint32_t dispatch(struct video *v, struct req *rq, uint32_t *err)
 		    rq->u.sc.out_mem_type != VIRTIO_VIDEO_MEM_TYPE_GUEST_PAGES)
 			*err = VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
 		else
-			*err = stream_create(v, rq->hdr.stream_id, rq->u.sc.coded_format);
+			*err = stream_create(v->streams, v->enc, rq->hdr.stream_id,
+					     rq->u.sc.coded_format);
 		return 0;
 	case VIRTIO_VIDEO_CMD_STREAM_DESTROY:
-		stream_destroy(v, rq->s);
+		destroy_stream(v, rq->s);
 		return 0;
 	case VIRTIO_VIDEO_CMD_STREAM_DRAIN:
 		if (rq->s->draining) {
@@ -333,7 +375,7 @@ static uint32_t dispatch(struct video *v, struct req *rq, uint32_t *err)
 			return 0;
 		}
 		video_hold(v, rq->hdr.stream_id, &rq->s->drain_resp);
-		*err = encode_drain(v, rq->s);
+		*err = encode_drain(&v->encoder, rq->s);
 		return *err ? 0 : HELD;
 	case VIRTIO_VIDEO_CMD_RESOURCE_CREATE:
 		return cmd_resource_create(v, rq, err);
@@ -346,7 +388,7 @@ static uint32_t dispatch(struct video *v, struct req *rq, uint32_t *err)
 	case VIRTIO_VIDEO_CMD_GET_PARAMS:
 		return cmd_get_params(v, rq, err);
 	case VIRTIO_VIDEO_CMD_SET_PARAMS:
-		*err = stream_set_params(v, rq->s, &rq->u.sp.params);
+		*err = stream_set_params(v->enc, rq->s, &rq->u.sp.params);
 		return 0;
 	case VIRTIO_VIDEO_CMD_QUERY_CONTROL:
 		return cmd_query_control(v, rq, err);
@@ -387,7 +429,7 @@ static uint32_t handle(struct video *v)
 	else if (rq.hdr.type != VIRTIO_VIDEO_CMD_QUERY_CAPABILITY &&
 		 rq.hdr.type != VIRTIO_VIDEO_CMD_STREAM_CREATE &&
 		 rq.hdr.type != VIRTIO_VIDEO_CMD_QUERY_CONTROL &&
-		 !(rq.s = stream_find(v, rq.hdr.stream_id)))
+		 !(rq.s = stream_find(v->streams, rq.hdr.stream_id)))
 		err = VIRTIO_VIDEO_RESP_ERR_INVALID_STREAM_ID;
 	if (!err) {
 		len = dispatch(v, &rq, &err);
@@ -438,8 +480,8 @@ static void drop_all(struct video *v)
 	v->resetting = true;
 	for (unsigned i = 0; i < VIDEO_MAX_STREAMS; i++)
 		if (v->streams[i])
-			stream_destroy(v, v->streams[i]);
-	encode_wait_idle(v);
+			destroy_stream(v, v->streams[i]);
+	encode_wait_idle(&v->encoder);
 	v->nev = 0;
 	v->ev_head = 0;
 	v->resetting = false;
@@ -457,7 +499,7 @@ static void video_destroy(struct virtio_device *d)
 	pthread_mutex_lock(&d->lock);
 	drop_all(v);
 	pthread_mutex_unlock(&d->lock);
-	encode_stop(v);
+	encode_stop(&v->encoder);
 	free(v);
 }
 
@@ -478,14 +520,19 @@ const struct virtio_device_ops virtio_video_ops = {
 	.destroy = video_destroy,
 };
 
-int virtio_video_init(struct virtio_device *d, const struct guest_memory *mem,
-		      const struct encoder_ops *backend)
+int virtio_video_create(struct virtio_device *d, const struct guest_memory *mem, const void *arg)
 {
-	struct video *v = calloc(1, sizeof(*v));
+	const struct encoder_ops *backend = arg;
+	struct video *v;
+	struct video_sink sink;
 	size_t n;
+	int r;
 
+	if (!backend)
+		return -EINVAL;
+	v = calloc(1, sizeof(*v));
 	if (!v)
-		return -1;
+		return -ENOMEM;
 	v->enc = backend;
 	v->cfg.version = 0;
 	v->cfg.max_caps_length = VIDEO_RESP_MAX;
@@ -496,10 +543,12 @@ int virtio_video_init(struct virtio_device *d, const struct guest_memory *mem,
 	virtio_device_init(d, &virtio_video_ops, mem);
 	d->priv = v;
 	v->d = d;
-	if (encode_start(v)) {
+	sink = (struct video_sink){v, complete_buffer, complete_hdr, post_event};
+	r = encode_start(&v->encoder, d, backend, &sink);
+	if (r) {
 		free(v);
 		d->priv = NULL;
-		return -1;
+		return r;
 	}
 	return 0;
 }

@@ -2,6 +2,20 @@
 #ifndef CROSVM_DEVICES_VIRTIO_VIDEO_H
 #define CROSVM_DEVICES_VIRTIO_VIDEO_H
 
+/*
+ * virtio-video encoder (device id 30). Inside, calls go one way:
+ *
+ *   video.c (config space, command dispatch, eventq)
+ *     -> stream.c (params, controls, resource tables) -> resource.c, caps.c
+ *     -> encode.c (encoder thread, queued buffers)    -> resource.c, backend
+ *     -> resource.c (guest-pages resources), caps.c (formats, profiles)
+ *
+ * encode.c answers held commands and posts events through the struct
+ * video_sink video.c hands it (encode.h), and reads a stream's values from
+ * what stream.c derived into it (types.h): no call goes back up. Each file's
+ * header declares what it exports; types.h has the shared state and its
+ * locking rules. Backends (encoder.h) see no wire value: stream.c translates.
+ */
 #include "devices/virtio/device.h"
 #include "devices/virtio/video/encoder.h"
 
@@ -9,11 +23,11 @@
 extern const struct virtio_device_ops virtio_video_ops;
 
 /*
- * virtio-video encoder (device id 30): guest-pages frames in, H.264/VP8/VP9
- * out, encoded by backend on the device's own encoder thread. Returns 0 or -1.
+ * Guest-pages frames in, H.264/VP8/VP9 out, encoded by arg (a const struct
+ * encoder_ops *) on the device's own encoder thread. Returns 0, or -ENOMEM,
+ * -EINVAL (no backend), or the errno of a thread that cannot start (-EAGAIN).
  */
-int virtio_video_init(struct virtio_device *d, const struct guest_memory *mem,
-		      const struct encoder_ops *backend);
+int virtio_video_create(struct virtio_device *d, const struct guest_memory *mem, const void *arg);
 
 /*
  * Loads the encoder backend module crosvm-video-NAME.so (e.g. "avcodec") and

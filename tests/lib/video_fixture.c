@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The virtio-video unit tests' fixture (video_fixture.h): the device and its
+ * guest driver, scenes, and the guest driver's open and encode sequences.
+ */
+#define _GNU_SOURCE
+#include "video_fixture.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct vguest g;
+struct virtio_device dev;
+struct run run;
+unsigned stream_fps = FPS;
+
+int video_setup(void **state)
+{
+	if (vg_init(&g, MEM) || virtio_video_create(&dev, &g.drv.mem, &avcodec_encoder) ||
+	    vg_attach(&g, &dev))
+		return -1;
+	memset(&run, 0, sizeof(run));
+	stream_fps = FPS;
+	return 0;
+}
+
+int video_teardown(void **state)
+{
+	virtio_device_destroy(&dev);
+	for (int i = 0; i < NIN; i++)
+		vg_buf_free(&run.inb[i]);
+	for (int i = 0; i < NOUT; i++)
+		vg_buf_free(&run.outb[i]);
+	free(run.stream);
+	vg_destroy(&g);
+	return 0;
+}
+
+static uint32_t lcg(uint32_t *s)
+{
+	*s = *s * 1664525u + 1013904223u;
+	return *s >> 24;
+}
+
+/* Frame i of a scene, as I420 planes (converted to NV12 by the caller if needed). */
+void gen_i420(uint8_t *f, unsigned i, enum scene sc)
+{
+	uint8_t *y = f, *u = f + W * H, *v = u + (W / 2) * (H / 2);
+	uint32_t seed = 12345u + i * 7919u;
+
+	if (sc == STATIC_THEN_NOISE && i >= FPS) {
+		/* Busy: fresh noise around mid-grey every frame. */
+		for (unsigned k = 0; k < W * H; k++)
+			y[k] = (uint8_t)(96 + lcg(&seed) / 4);
+		for (unsigned k = 0; k < (W / 2) * (H / 2); k++) {
+			u[k] = (uint8_t)(112 + lcg(&seed) / 8);
+			v[k] = (uint8_t)(112 + lcg(&seed) / 8);
+		}
+		return;
+	}
+	if (sc == STATIC_THEN_NOISE)
+		i = 0;
+	/* A panning gradient, a fine checkerboard and a moving square. */
+	for (unsigned r = 0; r < H; r++)
+		for (unsigned c = 0; c < W; c++) {
+			unsigned x = c + 2 * i, val = (x + r) & 0xff;
+
+			if (((x / 4) ^ (r / 4)) & 1)
+				val = (val + 40) & 0xff;
+			if (c >= 40 + 3 * i % 200 && c < 100 + 3 * i % 200 && r >= 60 && r < 120)
+				val = 235 - (c + r) % 32;
+			y[r * W + c] = (uint8_t)val;
+		}
+	for (unsigned r = 0; r < H / 2; r++)
+		for (unsigned c = 0; c < W / 2; c++) {
+			u[r * (W / 2) + c] = (uint8_t)(128 + ((c + i) % 64) - 32);
+			v[r * (W / 2) + c] = (uint8_t)(128 + ((r * 2 + i) % 48) - 24);
+		}
+}
+
+void to_nv12(const uint8_t *i420, uint8_t *nv12)
+{
+	const uint8_t *u = i420 + W * H, *v = u + (W / 2) * (H / 2);
+
+	memcpy(nv12, i420, W * H);
+	for (unsigned k = 0; k < (W / 2) * (H / 2); k++) {
+		nv12[W * H + 2 * k] = u[k];
+		nv12[W * H + 2 * k + 1] = v[k];
+	}
+}
+
+void open_stream(uint32_t codec, uint32_t in_format, uint32_t mode, uint32_t bitrate, uint32_t peak,
+		 uint32_t profile)
+{
+	run.sid = SID;
+	run.cfg = (struct vg_stream_cfg){
+		codec, in_format, W,	H,	 stream_fps,
+		mode,  bitrate,	  peak, profile, codec == VIRTIO_VIDEO_FORMAT_H264 ? 0x10a : 0};
+	assert_int_equal(vg_open_stream(&g, run.sid, &run.cfg, &run.in, &run.out), 0);
+	assert_int_equal(run.in.frame_width, W);
+	assert_int_equal(run.in.frame_height, H);
+	assert_int_equal(run.in.frame_rate, stream_fps);
+	assert_int_equal(run.out.format, codec);
+	run.frame_size = 0;
+	for (unsigned p = 0; p < run.in.num_planes; p++)
+		run.frame_size += run.in.plane_formats[p].plane_size;
+	assert_int_equal(run.frame_size, W * H * 3 / 2);
+}
+
+/* REQBUFS: the buffers are allocated once per test and re-registered per stream. */
+void create_buffers(void)
+{
+	for (uint32_t i = 0; i < NIN; i++) {
+		if (!run.inb[i].gpa)
+			assert_int_equal(vg_buf_alloc(&g, &run.inb[i], run.frame_size), 0);
+		assert_int_equal(vg_resource_create(&g, run.sid, VIRTIO_VIDEO_QUEUE_TYPE_INPUT,
+						    IN_ID + i, &run.inb[i]),
+				 VIRTIO_VIDEO_RESP_OK_NODATA);
+	}
+	for (uint32_t i = 0; i < NOUT; i++) {
+		if (!run.outb[i].gpa)
+			assert_int_equal(
+				vg_buf_alloc(&g, &run.outb[i], run.out.plane_formats[0].plane_size),
+				0);
+		assert_int_equal(vg_resource_create(&g, run.sid, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT,
+						    OUT_ID + i, &run.outb[i]),
+				 VIRTIO_VIDEO_RESP_OK_NODATA);
+	}
+}
+
+/* Encodes frame i: one output buffer and one input frame queued, both must come back. */
+void encode_one(unsigned i, enum scene sc)
+{
+	static uint8_t i420[W * H * 3 / 2], nv12[W * H * 3 / 2];
+	struct virtio_video_resource_queue_resp ri, ro;
+	unsigned k = run.n;
+	int ho, hi;
+
+	gen_i420(i420, i, sc);
+	if (run.in.format == VIRTIO_VIDEO_FORMAT_NV12)
+		to_nv12(i420, nv12);
+	vg_buf_write(&g, &run.inb[i % NIN], 0,
+		     run.in.format == VIRTIO_VIDEO_FORMAT_NV12 ? nv12 : i420, sizeof(i420));
+	ho = vg_resource_queue(&g, run.sid, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT, OUT_ID + k % NOUT, 0);
+	hi = vg_resource_queue(&g, run.sid, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, IN_ID + i % NIN,
+			       1000000ull * i + 17);
+	assert_true(ho >= 0 && hi >= 0);
+	/* The guest's client gives up after 2 s without output: one frame must be enough. */
+	assert_int_equal(vg_wait(&g, hi, &ri, sizeof(ri), 2000), sizeof(ri));
+	assert_int_equal(ri.hdr.type, VIRTIO_VIDEO_RESP_OK_RESOURCE_QUEUE);
+	assert_int_equal(ri.hdr.stream_id, run.sid);
+	assert_int_equal(ri.flags, 0);
+	assert_int_equal(ri.timestamp, 1000000ull * i + 17);
+	assert_int_equal(vg_wait(&g, ho, &ro, sizeof(ro), 2000), sizeof(ro));
+	assert_int_equal(ro.hdr.type, VIRTIO_VIDEO_RESP_OK_RESOURCE_QUEUE);
+	assert_int_equal(ro.flags & VIRTIO_VIDEO_BUFFER_FLAG_ERR, 0);
+	assert_true(ro.size > 0 && ro.size <= run.outb[k % NOUT].size);
+	assert_int_equal(ro.timestamp, 1000000ull * i + 17);
+	run.size[k] = ro.size;
+	run.flags[k] = ro.flags;
+	run.ts[k] = ro.timestamp;
+	run.stream = realloc(run.stream, run.stream_len + ro.size);
+	assert_non_null(run.stream);
+	vg_buf_read(&g, &run.outb[k % NOUT], 0, run.stream + run.stream_len, ro.size);
+	run.stream_len += ro.size;
+	run.n++;
+}
+
+void encode(unsigned first, unsigned n, enum scene sc)
+{
+	for (unsigned i = first; i < first + n; i++)
+		encode_one(i, sc);
+}
+
+/* kbit/s of the second of encoded frames starting at from. */
+double window_kbps(unsigned from)
+{
+	uint64_t bytes = 0;
+
+	for (unsigned k = from; k < from + stream_fps; k++)
+		bytes += run.size[k];
+	return (double)bytes * 8 / 1000;
+}
+
+void destroy_stream(uint32_t sid)
+{
+	struct virtio_video_cmd_hdr d = {VIRTIO_VIDEO_CMD_STREAM_DESTROY, sid};
+
+	assert_int_equal(vg_cmd_hdr(&g, &d, sizeof(d)), VIRTIO_VIDEO_RESP_OK_NODATA);
+	run.n = 0;
+	run.stream_len = 0;
+}
+
+/* Sends a request and checks the error (or OK) it gets, the echoed stream id, and that the
+ * device still answers afterwards. */
+void expect_len(const void *req, uint32_t len, uint32_t type)
+{
+	struct virtio_video_query_capability qc = {.hdr = {VIRTIO_VIDEO_CMD_QUERY_CAPABILITY, 0},
+						   .queue_type = VIRTIO_VIDEO_QUEUE_TYPE_INPUT};
+	uint8_t resp[1024];
+	struct virtio_video_cmd_hdr h = {0, 0};
+	uint32_t sid = 0;
+	int n;
+
+	if (len >= 8)
+		memcpy(&sid, (const uint8_t *)req + 4, 4);
+	/* A roomy response buffer: an error answer is the 8-byte header alone. */
+	n = vg_cmd(&g, req, len, resp, sizeof(resp));
+	memcpy(&h, resp, sizeof(h));
+	assert_int_equal(n, sizeof(h));
+	assert_int_equal(h.type, type);
+	assert_int_equal(h.stream_id, len >= 8 ? sid : 0);
+	assert_true(vg_cmd(&g, &qc, sizeof(qc), resp, sizeof(resp)) > 16);
+}

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * virtio-video encoder driven as the ChromeOS/Android guest driver does (probe,
+ * open, S_FMT, S_PARM, REQBUFS, QBUF), with guest-pages resources scattered
+ * over non-contiguous pages, and the real libavcodec backend. The bitstreams
+ * are decoded with libavcodec's decoders and compared with what went in.
+ * Here: H.264 (I420, NV12), VP8 and VP9 quality, CBR and VBR rates, forced key
+ * frames, and drains ending in EOS.
+ */
+#include "video_fixture.h"
+
+#include <libavcodec/avcodec.h>
+#include <math.h>
+
+/* The first H.264 NAL unit of type t (7: SPS, 8: PPS, 5: IDR slice) in encoded frame k. */
+static const uint8_t *find_nal(unsigned k, unsigned t)
+{
+	size_t off = 0;
+
+	for (unsigned i = 0; i < k; i++)
+		off += run.size[i];
+	for (size_t i = off; i + 3 < off + run.size[k]; i++)
+		if (run.stream[i] == 0 && run.stream[i + 1] == 0 && run.stream[i + 2] == 1 &&
+		    (run.stream[i + 3] & 0x1f) == t)
+			return run.stream + i + 3;
+	return NULL;
+}
+
+/* Decodes the whole stream; returns frames decoded and the mean PSNR against the scene. */
+static unsigned decode(const char *decoder, enum scene sc, double *psnr, double *min_psnr)
+{
+	const AVCodec *codec = avcodec_find_decoder_by_name(decoder);
+	AVCodecContext *ctx = avcodec_alloc_context3(codec);
+	AVFrame *fr = av_frame_alloc();
+	AVPacket *pkt = av_packet_alloc();
+	static uint8_t ref[W * H * 3 / 2];
+	size_t off = 0;
+	unsigned n = 0;
+	double sum = 0;
+
+	assert_non_null(codec);
+	assert_int_equal(avcodec_open2(ctx, codec, NULL), 0);
+	*min_psnr = 1000;
+	for (unsigned k = 0; k <= run.n; k++) {
+		int r;
+
+		if (k < run.n) {
+			pkt->data = run.stream + off;
+			pkt->size = (int)run.size[k];
+			off += run.size[k];
+			r = avcodec_send_packet(ctx, pkt);
+		} else {
+			r = avcodec_send_packet(ctx, NULL);
+		}
+		assert_true(r == 0 || r == AVERROR_EOF);
+		while (avcodec_receive_frame(ctx, fr) == 0) {
+			double se = 0, mse, p;
+
+			assert_int_equal(fr->width, W);
+			assert_int_equal(fr->height, H);
+			assert_int_equal(fr->format, AV_PIX_FMT_YUV420P);
+			gen_i420(ref, n, sc);
+			for (int pl = 0; pl < 3; pl++) {
+				int pw = pl ? W / 2 : W, ph = pl ? H / 2 : H;
+				const uint8_t *rp =
+					ref + (pl ? W * H : 0) + (pl == 2 ? (W / 2) * (H / 2) : 0);
+
+				for (int y = 0; y < ph; y++)
+					for (int x = 0; x < pw; x++) {
+						double d = fr->data[pl][y * fr->linesize[pl] + x] -
+							   rp[y * pw + x];
+
+						se += d * d;
+					}
+			}
+			mse = se / (W * H * 3 / 2);
+			p = mse > 0 ? 10 * log10(255.0 * 255.0 / mse) : 100;
+			sum += p;
+			if (p < *min_psnr)
+				*min_psnr = p;
+			n++;
+		}
+	}
+	*psnr = n ? sum / n : 0;
+	av_packet_free(&pkt);
+	av_frame_free(&fr);
+	avcodec_free_context(&ctx);
+	return n;
+}
+
+/* 60 frames of 320x192 I420 to H.264 at 500 kbit/s, decoded back. */
+static void test_h264_quality(void **state)
+{
+	double psnr, min_psnr;
+
+	open_stream(VIRTIO_VIDEO_FORMAT_H264, VIRTIO_VIDEO_FORMAT_YUV420,
+		    VIRTIO_VIDEO_BITRATE_MODE_VBR, 500000, 1000000, VIRTIO_VIDEO_PROFILE_H264_HIGH);
+	create_buffers();
+	encode(0, 60, MOVING);
+	assert_true(run.flags[0] & VIRTIO_VIDEO_BUFFER_FLAG_IFRAME);
+	assert_false(run.flags[1] & VIRTIO_VIDEO_BUFFER_FLAG_IFRAME);
+	/* Profile and level hold from the first frame: the first SPS says High, level 4.0. */
+	{
+		const uint8_t *sps = find_nal(0, 7);
+
+		assert_non_null(sps);
+		assert_int_equal(sps[1], 100); /* profile_idc: High */
+		assert_int_equal(sps[3], 40);  /* level_idc: 4.0 */
+	}
+	assert_int_equal(decode("h264", MOVING, &psnr, &min_psnr), 60);
+	print_message("h264 I420 500 kbit/s: mean PSNR %.1f dB, min %.1f dB, %zu bytes\n", psnr,
+		      min_psnr, run.stream_len);
+	/*
+	 * 2 KB a frame is plenty for this synthetic scene: a correct encoder gives
+	 * well over 35 dB. A wrong plane order, stride or chroma layout falls
+	 * below 20 dB, and a starved rate control below 30.
+	 */
+	assert_true(psnr > 32.0);
+	assert_true(min_psnr > 28.0);
+}
+
+static void test_h264_nv12(void **state)
+{
+	double psnr, min_psnr;
+
+	open_stream(VIRTIO_VIDEO_FORMAT_H264, VIRTIO_VIDEO_FORMAT_NV12,
+		    VIRTIO_VIDEO_BITRATE_MODE_VBR, 500000, 1000000, 0);
+	assert_int_equal(run.in.num_planes, 2);
+	create_buffers();
+	encode(0, 20, MOVING);
+	assert_int_equal(decode("h264", MOVING, &psnr, &min_psnr), 20);
+	assert_true(psnr > 32.0);
+}
+
+static void test_vp8_vp9(void **state)
+{
+	static const struct {
+		uint32_t codec;
+		const char *encoder, *decoder;
+	} c[] = {{VIRTIO_VIDEO_FORMAT_VP8, "libvpx", "vp8"},
+		 {VIRTIO_VIDEO_FORMAT_VP9, "libvpx-vp9", "vp9"}};
+
+	for (unsigned k = 0; k < 2; k++) {
+		double psnr, min_psnr;
+
+		if (!avcodec_find_encoder_by_name(c[k].encoder)) {
+			print_message("%s not in this libavcodec: skipped\n", c[k].encoder);
+			continue;
+		}
+		/* NV12 in: libvpx takes only I420, so the backend converts. */
+		open_stream(c[k].codec, VIRTIO_VIDEO_FORMAT_NV12, VIRTIO_VIDEO_BITRATE_MODE_VBR,
+			    800000, 1600000, 0);
+		create_buffers();
+		encode(0, 15, MOVING);
+		assert_true(run.flags[0] & VIRTIO_VIDEO_BUFFER_FLAG_IFRAME);
+		assert_int_equal(decode(c[k].decoder, MOVING, &psnr, &min_psnr), 15);
+		print_message("%s NV12: mean PSNR %.1f dB\n", c[k].encoder, psnr);
+		assert_true(psnr > 30.0);
+		destroy_stream(SID);
+	}
+}
+
+static double ratio_max_min(unsigned windows)
+{
+	double mx = 0, mn = 1e18;
+
+	for (unsigned w = 0; w < windows; w++) {
+		double k = window_kbps(w * FPS);
+
+		mx = k > mx ? k : mx;
+		mn = k < mn ? k : mn;
+	}
+	return mx / mn;
+}
+
+/* CBR at 500 kbit/s: every one-second window within 10% of the target. */
+static void test_cbr_rate(void **state)
+{
+	open_stream(VIRTIO_VIDEO_FORMAT_H264, VIRTIO_VIDEO_FORMAT_YUV420,
+		    VIRTIO_VIDEO_BITRATE_MODE_CBR, 500000, 1000000, VIRTIO_VIDEO_PROFILE_H264_MAIN);
+	create_buffers();
+	encode(0, 3 * FPS, MOVING);
+	for (unsigned w = 0; w < 3; w++) {
+		double k = window_kbps(w * FPS);
+
+		print_message("CBR moving, second %u: %.0f kbit\n", w, k);
+		assert_true(k > 450 && k < 550);
+	}
+	/* At 15 fps the same rate means twice the bits a frame: the frame rate is applied too. */
+	destroy_stream(SID);
+	stream_fps = 15;
+	open_stream(VIRTIO_VIDEO_FORMAT_H264, VIRTIO_VIDEO_FORMAT_YUV420,
+		    VIRTIO_VIDEO_BITRATE_MODE_CBR, 500000, 1000000, VIRTIO_VIDEO_PROFILE_H264_MAIN);
+	create_buffers();
+	encode(0, 2 * 15, MOVING);
+	for (unsigned w = 0; w < 2; w++) {
+		double k = window_kbps(w * 15);
+
+		print_message("CBR 15 fps, second %u: %.0f kbit\n", w, k);
+		assert_true(k > 450 && k < 550);
+	}
+}
+
+/*
+ * The same static-then-noise scene in CBR and in VBR (500 kbit/s average, 1
+ * Mbit/s peak): CBR stays flat, VBR follows the content while its average
+ * stays on target.
+ */
+/* Encodes the static-then-noise scene in mode; returns its max/min ratio of per-second rates. */
+static double encode_scene(uint32_t mode)
+{
+	open_stream(VIRTIO_VIDEO_FORMAT_H264, VIRTIO_VIDEO_FORMAT_YUV420, mode, 500000, 1000000, 0);
+	create_buffers();
+	encode(0, SCENE_SECONDS * FPS, STATIC_THEN_NOISE);
+	return ratio_max_min(SCENE_SECONDS);
+}
+
+static void test_vbr_vs_cbr(void **state)
+{
+	double cbr_ratio, vbr_ratio, avg = 0;
+
+	cbr_ratio = encode_scene(VIRTIO_VIDEO_BITRATE_MODE_CBR);
+	for (unsigned w = 0; w < SCENE_SECONDS; w++) {
+		print_message("CBR static/noise second %u: %.0f kbit\n", w, window_kbps(w * FPS));
+		assert_true(window_kbps(w * FPS) > 450 && window_kbps(w * FPS) < 550);
+	}
+	destroy_stream(SID);
+
+	vbr_ratio = encode_scene(VIRTIO_VIDEO_BITRATE_MODE_VBR);
+	for (unsigned w = 0; w < SCENE_SECONDS; w++) {
+		print_message("VBR static/noise second %u: %.0f kbit\n", w, window_kbps(w * FPS));
+		avg += window_kbps(w * FPS) / SCENE_SECONDS;
+		/* The peak holds: no second above 1 Mbit/s (with the same 10% tolerance). */
+		assert_true(window_kbps(w * FPS) < 1100);
+	}
+	print_message("VBR average %.0f kbit/s; max/min per second: CBR %.2f, VBR %.2f\n", avg,
+		      cbr_ratio, vbr_ratio);
+	assert_true(avg > 450 && avg < 550);
+	assert_true(vbr_ratio > 2 * cbr_ratio);
+}
+
+static void force_keyframe(bool with_value)
+{
+	struct virtio_video_control_cmd c = {.hdr = {VIRTIO_VIDEO_CMD_SET_CONTROL, SID},
+					     .control = VIRTIO_VIDEO_CONTROL_FORCE_KEYFRAME,
+					     .val = {1, {0}}};
+
+	assert_int_equal(vg_cmd_hdr(&g, &c, with_value ? 24 : 16), VIRTIO_VIDEO_RESP_OK_NODATA);
+}
+
+static bool has_nal(unsigned k, unsigned t)
+{
+	return find_nal(k, t) != NULL;
+}
+
+static void test_force_keyframe(void **state)
+{
+	open_stream(VIRTIO_VIDEO_FORMAT_H264, VIRTIO_VIDEO_FORMAT_NV12,
+		    VIRTIO_VIDEO_BITRATE_MODE_VBR, 500000, 1000000, 0);
+	create_buffers();
+	encode(0, 5, MOVING);
+	force_keyframe(true); /* 24 bytes: older drivers send a value */
+	encode(5, 3, MOVING);
+	force_keyframe(false); /* 16 bytes: the 2021 driver sends none */
+	encode(8, 3, MOVING);
+	for (unsigned k = 0; k < 11; k++) {
+		bool key = k == 0 || k == 5 || k == 8;
+
+		assert_int_equal(!!(run.flags[k] & VIRTIO_VIDEO_BUFFER_FLAG_IFRAME), key);
+		/* PREPEND_SPSPPS_TO_IDR reads 1: every IDR carries SPS and PPS in band. */
+		assert_int_equal(has_nal(k, 5), key);
+		assert_int_equal(has_nal(k, 7), key);
+		assert_int_equal(has_nal(k, 8), key);
+	}
+	/* VP8 too, if present. */
+	if (avcodec_find_encoder_by_name("libvpx")) {
+		destroy_stream(SID);
+		open_stream(VIRTIO_VIDEO_FORMAT_VP8, VIRTIO_VIDEO_FORMAT_YUV420,
+			    VIRTIO_VIDEO_BITRATE_MODE_VBR, 500000, 1000000, 0);
+		create_buffers();
+		encode(0, 3, MOVING);
+		force_keyframe(false);
+		encode(3, 2, MOVING);
+		assert_false(run.flags[2] & VIRTIO_VIDEO_BUFFER_FLAG_IFRAME);
+		assert_true(run.flags[3] & VIRTIO_VIDEO_BUFFER_FLAG_IFRAME);
+		assert_false(run.flags[4] & VIRTIO_VIDEO_BUFFER_FLAG_IFRAME);
+	}
+}
+
+static void test_drain_eos(void **state)
+{
+	struct virtio_video_cmd_hdr drain = {VIRTIO_VIDEO_CMD_STREAM_DRAIN, SID};
+	struct virtio_video_resource_queue_resp ro;
+	struct virtio_video_cmd_hdr h;
+	int hd, ho;
+
+	open_stream(VIRTIO_VIDEO_FORMAT_H264, VIRTIO_VIDEO_FORMAT_NV12,
+		    VIRTIO_VIDEO_BITRATE_MODE_VBR, 500000, 1000000, 0);
+	create_buffers();
+	encode(0, 3, MOVING);
+	/* The drain waits for an output buffer to carry EOS; a second drain is refused. */
+	hd = vg_submit(&g, &drain, sizeof(drain), sizeof(h));
+	assert_int_equal(vg_cmd_hdr(&g, &drain, sizeof(drain)),
+			 VIRTIO_VIDEO_RESP_ERR_INVALID_OPERATION);
+	assert_false(vg_poll(&g, hd));
+	ho = vg_resource_queue(&g, SID, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT, OUT_ID, 0);
+	assert_int_equal(vg_wait(&g, ho, &ro, sizeof(ro), 2000), sizeof(ro));
+	assert_true(ro.flags & VIRTIO_VIDEO_BUFFER_FLAG_EOS);
+	assert_int_equal(ro.size, 0);
+	assert_int_equal(vg_wait(&g, hd, &h, sizeof(h), 2000), sizeof(h));
+	assert_int_equal(h.type, VIRTIO_VIDEO_RESP_OK_NODATA);
+	assert_int_equal(h.stream_id, SID);
+	/* Encoding goes on after a drain (a fresh session: a key frame first). */
+	run.n = 0;
+	encode(3, 2, MOVING);
+	assert_true(run.flags[0] & VIRTIO_VIDEO_BUFFER_FLAG_IFRAME);
+	/* With the output buffer already queued, the drain completes on its own. */
+	ho = vg_resource_queue(&g, SID, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT, OUT_ID + 1, 0);
+	assert_int_equal(vg_cmd_hdr(&g, &drain, sizeof(drain)), VIRTIO_VIDEO_RESP_OK_NODATA);
+	assert_int_equal(vg_wait(&g, ho, &ro, sizeof(ro), 2000), sizeof(ro));
+	assert_true(ro.flags & VIRTIO_VIDEO_BUFFER_FLAG_EOS);
+}
+
+VIDEO_TEST_MAIN(VIDEO_TEST(test_h264_quality), VIDEO_TEST(test_h264_nv12), VIDEO_TEST(test_vp8_vp9),
+		VIDEO_TEST(test_cbr_rate), VIDEO_TEST(test_vbr_vs_cbr),
+		VIDEO_TEST(test_force_keyframe), VIDEO_TEST(test_drain_eos))

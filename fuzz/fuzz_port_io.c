@@ -3,7 +3,8 @@
  * The legacy port-I/O devices as a guest sees them: UARTs at 0x3f8 (output
  * discarded) and 0x2f8 (line-buffered "syslog" output, captured here), the RTC
  * at 0x70, the i8042 at 0x60, ACPI PM at 0x600 and the PCI root at 0xcf8, on one
- * struct bus as vm.c registers them. The input is a sequence of records:
+ * struct bus as the x86 board (src/arch/x86_64/board.c) registers them. The
+ * input is a sequence of records:
  *
  *   op (1 byte): bits 0-1 size (1, 2, 4; 3 = host input to a UART instead),
  *     bit 2 write, bits 3-7 which device

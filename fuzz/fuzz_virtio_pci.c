@@ -2,7 +2,7 @@
 /*
  * The virtio-pci transport with a real device behind it, as a hostile guest
  * reaches it: configuration mechanism #1 at 0xcf8 (the function sits in slot 1
- * of a PCI root on a port bus, as vm.c plugs it) and BAR0 accesses of any size
+ * of a PCI root on a port bus, as the VM plugs it) and BAR0 accesses of any size
  * and offset, either address-decoded (virtio_pci_mmio, as a vCPU's MMIO exit)
  * or at a BAR offset (as the device-process proxy forwards them). Guest memory
  * and rings come from the test-side guest driver. No KVM: MSI-X messages and

@@ -28,8 +28,8 @@ enum proxy_op {
 
 struct proxy_req {
 	uint32_t op;
-	uint32_t len; /* bytes of an access (1..8), or of the control request */
-	uint64_t off; /* config-space or BAR offset */
+	uint32_t len;			  /* bytes of an access (1..8), or of the control request */
+	uint64_t off;			  /* config-space or BAR offset */
 	uint8_t data[VIRTIO_CONTROL_MAX]; /* bytes written, or the control request */
 };
 

@@ -11,7 +11,7 @@
 #include "util/log.h"
 #include "vm/vm.h"
 
-#define VM_OF(src, member) ((struct vm *)((char *)(src) - offsetof(struct vm, member)))
+#define VM_OF(src, member) ((struct vm *)((char *)(src)-offsetof(struct vm, member)))
 
 void vm_request_exit(struct vm *vm, enum vm_exit_reason reason)
 {

@@ -87,10 +87,10 @@ void vm_request_exit(struct vm *vm, enum vm_exit_reason reason);
 int vm_build(struct vm *vm, uint64_t *entry);
 
 /* devices.c: the virtio devices from the table. */
-int vm_devices_prepare(struct vm *vm);		/* arguments, before any VM exists */
-int vm_devices_add(struct vm *vm);		/* hosts on the PCI root and MMIO bus */
-int vm_devices_start(struct vm *vm);		/* threads or jailed processes; 0 or -1 */
-void vm_devices_stop(struct vm *vm);		/* each flushes what it must */
+int vm_devices_prepare(struct vm *vm); /* arguments, before any VM exists */
+int vm_devices_add(struct vm *vm);     /* hosts on the PCI root and MMIO bus */
+int vm_devices_start(struct vm *vm);   /* threads or jailed processes; 0 or -1 */
+void vm_devices_stop(struct vm *vm);   /* each flushes what it must */
 void vm_devices_free(struct vm *vm);
 
 /* loop.c: stop signals, the exit eventfd and the control socket on the event loop. */

@@ -18,8 +18,7 @@ void pb_init(struct port_bus *pb)
 	bus_init(&pb->bus);
 }
 
-void pb_add(struct port_bus *pb, uint64_t base, uint64_t len, const struct bus_ops *ops,
-	    void *dev)
+void pb_add(struct port_bus *pb, uint64_t base, uint64_t len, const struct bus_ops *ops, void *dev)
 {
 	if (bus_add(&pb->bus, base, len, "device", ops, dev))
 		abort();

@@ -18,8 +18,7 @@ struct port_bus {
 
 void pb_init(struct port_bus *pb);
 /* Maps ops/dev at [base, base + len); aborts if the bus refuses. */
-void pb_add(struct port_bus *pb, uint64_t base, uint64_t len, const struct bus_ops *ops,
-	    void *dev);
+void pb_add(struct port_bus *pb, uint64_t base, uint64_t len, const struct bus_ops *ops, void *dev);
 /* Counts into pb->exits. */
 struct exit_notifier pb_exit_notifier(struct port_bus *pb);
 

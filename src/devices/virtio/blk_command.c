@@ -35,7 +35,8 @@ static void resize_answer(const struct ctl_msg *req, int r, const void *reply, u
 			  index, size);
 		return;
 	case -EINVAL:
-		ctl_error(resp, EINVAL, "disk %u: %llu is not a multiple of 512 bytes", index, size);
+		ctl_error(resp, EINVAL, "disk %u: %llu is not a multiple of 512 bytes", index,
+			  size);
 		return;
 	default:
 		ctl_error(resp, -r, "disk %u: %s", index, strerror(-r));

@@ -71,8 +71,8 @@ static unsigned video_count(const struct vm_config *cfg)
 	return cfg->video_encoder;
 }
 
-static int video_prepare(const struct vm_config *cfg, unsigned i, struct virtio_arg *a,
-			 char *err, size_t errlen)
+static int video_prepare(const struct vm_config *cfg, unsigned i, struct virtio_arg *a, char *err,
+			 size_t errlen)
 {
 	char why[400];
 

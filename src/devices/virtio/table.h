@@ -31,7 +31,7 @@ struct virtio_row {
 	/* Makes device i's argument (opens a disk): 0, or -1 with a one-line reason in err. */
 	int (*prepare)(const struct vm_config *cfg, unsigned i, struct virtio_arg *a, char *err,
 		       size_t errlen);
-	bool memfd; /* its process keeps the guest memory's descriptor */
+	bool memfd;			       /* its process keeps the guest memory's descriptor */
 	const struct virtio_command *commands; /* ends with a zero req_type; NULL: none */
 };
 

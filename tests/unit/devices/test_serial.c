@@ -44,7 +44,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-
 static void test_transmit(void **state)
 {
 	char out[4] = {0};

@@ -565,6 +565,23 @@ if want root-squashfs; then
 	fi
 fi
 
+# The in-process device host (--disable-sandbox): the same root and writable disk, no jail.
+if want nosandbox-rwdisk; then
+	d=$WORK/nosandbox
+	mkdir -p "$d"
+	cp "$IMAGES/data.ext4" "$d/data.ext4"
+	token=crosvm-nosandbox-$(date +%s)-$$
+	vm "$d" "$BOOT_TIMEOUT" --disable-sandbox -r "$IMAGES/root.ext4" --rwdisk "$d/data.ext4" \
+		-p "quiet e2e=root e2e.token=$token" -i "$INITRD" "$KERNEL"
+	back=$(debugfs -R 'cat /hello.txt' "$d/data.ext4" 2>/dev/null)
+	if has "$d/out" ROOT-OK && [ "$(value "$d/out" ROOT_FSTYPE)" = ext4 ] &&
+		[ "$(value "$d/out" DATA_WRITE_RC)" = 0 ] && [ "$back" = "$token" ] && [ "$STATUS" = 0 ]; then
+		pass nosandbox-rwdisk
+	else
+		fail nosandbox-rwdisk "ROOT_FSTYPE='$(value "$d/out" ROOT_FSTYPE)', DATA_WRITE_RC='$(value "$d/out" DATA_WRITE_RC)', debugfs read '$back' (want '$token'), exit status $(status_text "$STATUS")" "$d/out" "$d/err"
+	fi
+fi
+
 # ---------------------------------------------------------------- boot F: control socket
 # crosvm run -s SOCK; the subcommands from this shell while the guest runs.
 CTL_CASES="ctl-missing ctl-live-socket sandbox-procs ctl-suspend ctl-resize ctl-balloon ctl-stop ctl-dead ctl-syslog"

@@ -27,6 +27,7 @@
 #include "sandbox/proc_status.h"
 #include "sandbox/proxy_wire.h"
 #include "sandbox/sigsys.h"
+#include "util/container_of.h"
 #include "util/log.h"
 
 #define CALL_TIMEOUT_MS \
@@ -38,7 +39,7 @@
 #define LOGGED_NRS	 512
 
 struct virtio_proxy {
-	struct virtio_host h; /* first: the bus and the hooks are given &h */
+	struct virtio_host h; /* what the VMM holds; the bus is given &h */
 	struct pci_function fn;
 	struct sandbox_config sb;
 	pid_t pid;
@@ -59,7 +60,7 @@ struct virtio_proxy {
 
 static struct virtio_proxy *to_proxy(void *h)
 {
-	return h;
+	return container_of(h, struct virtio_proxy, h);
 }
 
 /* ---- Violation reports and the process's end ---- */
@@ -155,8 +156,7 @@ static void wait_reap(struct virtio_proxy *p, bool kill_it)
 /* The pidfd is readable: the process ended on its own, which fails the VM. */
 static void pid_ready(struct event_source *src, uint32_t events)
 {
-	struct virtio_proxy *p =
-		(struct virtio_proxy *)((char *)src - offsetof(struct virtio_proxy, pid_src));
+	struct virtio_proxy *p = container_of(src, struct virtio_proxy, pid_src);
 	int status;
 	pid_t r;
 
@@ -173,8 +173,7 @@ static void pid_ready(struct event_source *src, uint32_t events)
 static void report_ready(struct event_source *src, uint32_t events)
 {
 	(void)events;
-	read_reports(
-		(struct virtio_proxy *)((char *)src - offsetof(struct virtio_proxy, report_src)));
+	read_reports(container_of(src, struct virtio_proxy, report_src));
 }
 
 /* ---- Requests ---- */
@@ -261,7 +260,7 @@ static void forward(struct virtio_proxy *p, uint32_t op, uint64_t off, uint8_t *
 
 static struct virtio_proxy *from_fn(struct pci_function *fn)
 {
-	return (struct virtio_proxy *)((char *)fn - offsetof(struct virtio_proxy, fn));
+	return container_of(fn, struct virtio_proxy, fn);
 }
 
 static void proxy_cfg_read(struct pci_function *fn, unsigned off, uint8_t *data, unsigned len)
@@ -280,7 +279,7 @@ static void proxy_cfg_write(struct pci_function *fn, unsigned off, const uint8_t
 static void proxy_bar_read(void *opaque, uint64_t off, uint8_t *data, uint32_t len)
 {
 	if (len >= 1 && len <= 8)
-		forward(opaque, PROXY_BAR_READ, off, data, len);
+		forward(to_proxy(opaque), PROXY_BAR_READ, off, data, len);
 	else
 		memset(data, 0xff, len);
 }
@@ -288,7 +287,7 @@ static void proxy_bar_read(void *opaque, uint64_t off, uint8_t *data, uint32_t l
 static void proxy_bar_write(void *opaque, uint64_t off, const uint8_t *data, uint32_t len)
 {
 	if (len >= 1 && len <= 8)
-		forward(opaque, PROXY_BAR_WRITE, off, (uint8_t *)data, len);
+		forward(to_proxy(opaque), PROXY_BAR_WRITE, off, (uint8_t *)data, len);
 }
 
 static const struct bus_ops proxy_bar_ops = {proxy_bar_read, proxy_bar_write};
@@ -525,8 +524,7 @@ int virtio_proxy_new(const struct virtio_host_env *env, const struct virtio_spec
 	int r;
 
 	if (!p) {
-		for (unsigned i = 0; i < spec->nr_fds; i++)
-			close(spec->fds[i]);
+		virtio_spec_close_fds(spec);
 		return -ENOMEM;
 	}
 	p->sb = *sb;

@@ -233,6 +233,8 @@ static int setup_vcpus(struct vm *vm, uint64_t entry)
 	vm->vcpus = calloc(vm->nr_vcpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		FAIL(EXIT_RUNTIME, "out of memory");
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vm->vcpus[i].fd = -1;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 		int r = vcpu_create(vm, v, i);

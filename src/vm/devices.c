@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* The VM's virtio devices: made from the table's rows, reached through their hosts. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/x86_64/layout.h"
@@ -29,8 +30,7 @@ int vm_devices_prepare(struct vm *vm)
 			}
 			d = &vm->devices[vm->nr_devices++];
 			d->row = row;
-			d->index = i;
-			if (row->prepare(vm->cfg, i, &d->arg, err, sizeof(err))) {
+			if (row->prepare(vm->cfg, i, &d->spec, &d->owned, err, sizeof(err))) {
 				log_err("%s", err);
 				return EXIT_BAD_INPUT;
 			}
@@ -44,21 +44,14 @@ static void device_failed(void *opaque)
 	vm_request_exit(opaque, VM_EXIT_DEVICE);
 }
 
-/* The spec takes the argument's descriptors: the host owns them from here on. */
-static void make_spec(struct vm_device *d, unsigned n, struct virtio_spec *spec)
+/* The rest of the spec: what the row and the slot decide. */
+static void complete_spec(struct vm_device *d, unsigned n)
 {
-	memset(spec, 0, sizeof(*spec));
-	spec->ops = d->row->ops;
-	spec->create = d->row->create;
-	spec->arg = d->arg.arg;
-	spec->nr_fds = d->arg.nr_fds;
-	for (unsigned i = 0; i < d->arg.nr_fds; i++) {
-		spec->fds[i] = d->arg.fds[i];
-		d->arg.fds[i] = -1;
-	}
-	spec->memfd = d->row->memfd;
-	spec->slot = n + 1; /* slot 0 is the host bridge */
-	spec->bar0 = X86_PCI_HOLE_START + (uint64_t)n * VPCI_BAR_SIZE;
+	d->spec.ops = d->row->ops;
+	d->spec.create = d->row->create;
+	d->spec.memfd = d->row->memfd;
+	d->spec.slot = n + 1; /* slot 0 is the host bridge */
+	d->spec.bar0 = X86_PCI_HOLE_START + (uint64_t)n * VPCI_BAR_SIZE;
 }
 
 int vm_devices_add(struct vm *vm)
@@ -89,19 +82,19 @@ int vm_devices_add(struct vm *vm)
 #endif
 	for (unsigned n = 0; n < vm->nr_devices; n++) {
 		struct vm_device *d = &vm->devices[n];
-		struct virtio_spec spec;
 		int r;
 
-		make_spec(d, n, &spec);
+		complete_spec(d, n);
 #ifdef CROSVM_HAVE_SECCOMP
 		if (vm->cfg->sandbox)
-			r = virtio_proxy_new(&env, &spec, &sb, &d->host);
+			r = virtio_proxy_new(&env, &d->spec, &sb, &d->host);
 		else
 #endif
-			r = virtio_local_new(&env, &spec, &d->host);
+			r = virtio_local_new(&env, &d->spec, &d->host);
+		d->spec.nr_fds = 0; /* the host's now, made or not */
 		if (r) {
 			d->host = NULL;
-			log_err("%s: %s", spec.ops->name, strerror(-r));
+			log_err("%s: %s", d->spec.ops->name, strerror(-r));
 			return EXIT_RUNTIME;
 		}
 	}
@@ -139,7 +132,9 @@ void vm_devices_free(struct vm *vm)
 		if (d->host)
 			d->host->ops->free(d->host);
 		d->host = NULL;
-		virtio_arg_release(&d->arg);
+		virtio_spec_close_fds(&d->spec);
+		free(d->owned);
+		d->owned = NULL;
 	}
 	vm->nr_devices = 0;
 }

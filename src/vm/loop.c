@@ -9,9 +9,8 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/container_of.h"
 #include "vm/vm.h"
-
-#define VM_OF(src, member) ((struct vm *)((char *)(src)-offsetof(struct vm, member)))
 
 void vm_request_exit(struct vm *vm, enum vm_exit_reason reason)
 {
@@ -36,7 +35,7 @@ static void signal_ready(struct event_source *src, uint32_t events)
 	(void)events;
 	if (read(src->fd, &si, sizeof(si)) == sizeof(si)) {
 		log_info("received %s, stopping the VM", signame((int)si.ssi_signo));
-		vm_request_exit(VM_OF(src, signal_src), VM_EXIT_SIGNAL);
+		vm_request_exit(container_of(src, struct vm, signal_src), VM_EXIT_SIGNAL);
 	}
 }
 
@@ -52,7 +51,7 @@ static void exit_ready(struct event_source *src, uint32_t events)
 
 static void ctl_ready(struct event_source *src, uint32_t events)
 {
-	struct vm *vm = VM_OF(src, ctl_src);
+	struct vm *vm = container_of(src, struct vm, ctl_src);
 	const struct ctl_handler ctl = {.opaque = vm, .handle = vm_control};
 
 	(void)events;

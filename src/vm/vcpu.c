@@ -254,7 +254,7 @@ void vcpus_free(struct vm *vm)
 
 		if (v->run)
 			munmap(v->run, (size_t)vm->kvm.vcpu_mmap_size);
-		if (v->fd > 0)
+		if (v->fd >= 0)
 			close(v->fd);
 	}
 	free(vm->vcpus);

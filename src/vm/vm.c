@@ -207,7 +207,6 @@ int vm_run(const struct vm_config *cfg)
 	/* Each device flushes what it must; a dead one is only reaped. */
 	vm_devices_stop(vm);
 	serial_stdin_stop(&vm->stdin_feed);
-	ctl_server_close(&vm->ctl);
 	term_restore();
 	log_stop_time(vm);
 	vm_free(vm);

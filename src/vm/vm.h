@@ -34,11 +34,11 @@ struct vcpu {
 	struct vm *vm;
 };
 
-/* One virtio device of the VM: its row, its argument and its host. */
+/* One virtio device of the VM: its row, how to build it, and its host. */
 struct vm_device {
 	const struct virtio_row *row;
-	unsigned index; /* among the devices of its row (disk 0, 1, ...) */
-	struct virtio_arg arg;
+	struct virtio_spec spec;  /* its descriptors are the host's once it is made */
+	void *owned;		  /* what the argument needs (a disk's description) */
 	struct virtio_host *host; /* NULL until added */
 };
 

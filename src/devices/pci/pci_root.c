@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "util/container_of.h"
+
 #define PCI_VENDOR_GOOGLE     0x1ae0
 #define PCI_DEVICE_HOSTBRIDGE 0x0001
 #define PCI_CLASS_HOST_BRIDGE 0x060000
@@ -48,8 +50,7 @@ void pci_config_write(struct pci_config *cfg, unsigned offset, const uint8_t *da
 
 static void host_bridge_read(struct pci_function *fn, unsigned offset, uint8_t *data, unsigned len)
 {
-	struct pci_root *root =
-		(struct pci_root *)((char *)fn - offsetof(struct pci_root, host_bridge));
+	struct pci_root *root = container_of(fn, struct pci_root, host_bridge);
 
 	pci_config_read(&root->host_bridge_cfg, offset, data, len);
 }
@@ -57,8 +58,7 @@ static void host_bridge_read(struct pci_function *fn, unsigned offset, uint8_t *
 static void host_bridge_write(struct pci_function *fn, unsigned offset, const uint8_t *data,
 			      unsigned len)
 {
-	struct pci_root *root =
-		(struct pci_root *)((char *)fn - offsetof(struct pci_root, host_bridge));
+	struct pci_root *root = container_of(fn, struct pci_root, host_bridge);
 
 	pci_config_write(&root->host_bridge_cfg, offset, data, len);
 }

@@ -54,10 +54,13 @@ void virtio_host_bar_moved(struct virtio_host *h, uint64_t bar0, bool enabled)
 	if (h->notify_base)
 		bind_notify(h, h->notify_base, false);
 	h->notify_base = 0;
-	if (bus_move(h->env.mmio, h, bar0, enabled && bar0) && enabled)
+	enabled = enabled && bar0;
+	if (bus_move(h->env.mmio, h, bar0, enabled)) {
 		log_warn("%s: BAR0 at %#llx overlaps another device: not decoded", h->name,
 			 (unsigned long long)bar0);
-	else if (enabled && bar0) {
+		return;
+	}
+	if (enabled) {
 		bind_notify(h, bar0, true);
 		h->notify_base = bar0;
 	}
@@ -95,13 +98,17 @@ int virtio_host_init(struct virtio_host *h, const struct virtio_host_ops *ops,
 	return 0;
 }
 
+void virtio_spec_close_fds(const struct virtio_spec *spec)
+{
+	for (unsigned i = 0; i < spec->nr_fds; i++)
+		if (spec->fds[i] >= 0)
+			close(spec->fds[i]);
+}
+
 void virtio_host_close_spec_fds(struct virtio_host *h)
 {
-	for (unsigned i = 0; i < h->spec.nr_fds; i++) {
-		if (h->spec.fds[i] >= 0)
-			close(h->spec.fds[i]);
-		h->spec.fds[i] = -1;
-	}
+	virtio_spec_close_fds(&h->spec);
+	h->spec.nr_fds = 0;
 }
 
 void virtio_host_release(struct virtio_host *h)

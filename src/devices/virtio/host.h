@@ -99,7 +99,9 @@ int virtio_host_init(struct virtio_host *h, const struct virtio_host_ops *ops,
 		     const struct bus_ops *bar_ops);
 /* Closes what virtio_host_init made, and the spec's descriptors still held. */
 void virtio_host_release(struct virtio_host *h);
-/* Closes the spec's descriptors (they went to the device or its process). */
+/* Closes a spec's descriptors (a host that could not be made). */
+void virtio_spec_close_fds(const struct virtio_spec *spec);
+/* Closes the host's copies of them (they went to the device's process). */
 void virtio_host_close_spec_fds(struct virtio_host *h);
 
 /* Points vector v's MSI route at (addr, data). */

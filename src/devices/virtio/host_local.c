@@ -6,9 +6,10 @@
 #include <unistd.h>
 
 #include "devices/virtio/pci.h"
+#include "util/container_of.h"
 
 struct virtio_local {
-	struct virtio_host h; /* first: the bus and the hooks are given &h */
+	struct virtio_host h; /* what the VMM holds; the bus and the hooks are given &h */
 	struct virtio_device dev;
 	struct virtio_pci pci;
 	bool created;
@@ -16,7 +17,7 @@ struct virtio_local {
 
 static struct virtio_local *to_local(void *h)
 {
-	return h;
+	return container_of(h, struct virtio_local, h);
 }
 
 static void bar_read(void *opaque, uint64_t off, uint8_t *data, uint32_t len)
@@ -106,14 +107,13 @@ int virtio_local_new(const struct virtio_host_env *env, const struct virtio_spec
 	struct virtio_pci_host hooks = {
 		.bar_changed = hook_bar_changed,
 		.kick = hook_kick,
-		.msix = {hook_route, hook_fire, l},
-		.opaque = l,
+		.msix = {hook_route, hook_fire, &l->h},
+		.opaque = &l->h,
 	};
 	int r;
 
 	if (!l) {
-		for (unsigned i = 0; i < spec->nr_fds; i++)
-			close(spec->fds[i]);
+		virtio_spec_close_fds(spec);
 		return -ENOMEM;
 	}
 	r = virtio_host_init(&l->h, &local_ops, env, spec, &local_bar_ops);
@@ -121,9 +121,7 @@ int virtio_local_new(const struct virtio_host_env *env, const struct virtio_spec
 		r = virtio_host_create_device(&l->h, &l->dev, &l->pci, &hooks);
 	if (!r) {
 		l->created = true;
-		/* The device owns its descriptors now. */
-		for (unsigned i = 0; i < l->h.spec.nr_fds; i++)
-			l->h.spec.fds[i] = -1;
+		l->h.spec.nr_fds = 0; /* the device owns its descriptors now */
 		r = pci_root_add(env->pci, spec->slot, &l->pci.fn) ? -EBUSY : 0;
 	}
 	if (r) {

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "util/container_of.h"
+
 #define PCI_VENDOR_VIRTIO      0x1af4
 #define PCI_DEVICE_VIRTIO_BASE 0x1040
 #define PCI_STATUS_CAP_LIST    0x10
@@ -18,7 +20,7 @@
 
 static struct virtio_pci *to_vp(struct pci_function *fn)
 {
-	return (struct virtio_pci *)((char *)fn - offsetof(struct virtio_pci, fn));
+	return container_of(fn, struct virtio_pci, fn);
 }
 
 static void put16(uint8_t *p, uint16_t v)

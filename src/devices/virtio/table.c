@@ -5,8 +5,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "devices/virtio/balloon.h"
 #include "devices/virtio/blk.h"
@@ -16,22 +14,13 @@
 #include "devices/virtio/video/video.h"
 #endif
 
-void virtio_arg_release(struct virtio_arg *a)
-{
-	for (unsigned i = 0; i < a->nr_fds; i++)
-		if (a->fds[i] >= 0)
-			close(a->fds[i]);
-	free(a->owned);
-	memset(a, 0, sizeof(*a));
-}
-
 static unsigned blk_count(const struct vm_config *cfg)
 {
 	return cfg->nr_disks;
 }
 
-static int blk_prepare(const struct vm_config *cfg, unsigned i, struct virtio_arg *a, char *err,
-		       size_t errlen)
+static int blk_prepare(const struct vm_config *cfg, unsigned i, struct virtio_spec *spec,
+		       void **owned, char *err, size_t errlen)
 {
 	struct blk_disk *d = malloc(sizeof(*d));
 
@@ -43,9 +32,9 @@ static int blk_prepare(const struct vm_config *cfg, unsigned i, struct virtio_ar
 		free(d);
 		return -1;
 	}
-	a->arg = a->owned = d;
-	a->fds[0] = d->fd;
-	a->nr_fds = 1;
+	spec->arg = *owned = d;
+	spec->fds[0] = d->fd;
+	spec->nr_fds = 1;
 	return 0;
 }
 
@@ -59,8 +48,8 @@ static unsigned balloon_count(const struct vm_config *cfg)
 	return cfg->balloon;
 }
 
-static int no_arg(const struct vm_config *cfg, unsigned i, struct virtio_arg *a, char *err,
-		  size_t errlen)
+static int no_arg(const struct vm_config *cfg, unsigned i, struct virtio_spec *spec, void **owned,
+		  char *err, size_t errlen)
 {
 	return 0;
 }
@@ -71,15 +60,15 @@ static unsigned video_count(const struct vm_config *cfg)
 	return cfg->video_encoder;
 }
 
-static int video_prepare(const struct vm_config *cfg, unsigned i, struct virtio_arg *a, char *err,
-			 size_t errlen)
+static int video_prepare(const struct vm_config *cfg, unsigned i, struct virtio_spec *spec,
+			 void **owned, char *err, size_t errlen)
 {
 	char why[400];
 
-	a->arg = video_backend_load("avcodec", why, sizeof(why));
-	if (!a->arg)
+	spec->arg = video_backend_load("avcodec", why, sizeof(why));
+	if (!spec->arg)
 		snprintf(err, errlen, "--video-encoder: %s", why);
-	return a->arg ? 0 : -1;
+	return spec->arg ? 0 : -1;
 }
 #endif
 

@@ -15,31 +15,24 @@
 #include "devices/virtio/command.h"
 #include "devices/virtio/host.h"
 
-/* One device's argument and descriptors, owned by whoever holds it. */
-struct virtio_arg {
-	const void *arg;
-	void *owned; /* freed with it (a disk's description) */
-	int fds[VIRTIO_SPEC_FDS];
-	unsigned nr_fds;
-};
-
 struct virtio_row {
 	const struct virtio_device_ops *ops;
 	virtio_create_fn create;
 	/* How many of it the config asks for. */
 	unsigned (*count)(const struct vm_config *cfg);
-	/* Makes device i's argument (opens a disk): 0, or -1 with a one-line reason in err. */
-	int (*prepare)(const struct vm_config *cfg, unsigned i, struct virtio_arg *a, char *err,
-		       size_t errlen);
+	/*
+	 * Makes device i's argument and descriptors in spec (opens a disk);
+	 * memory the argument needs goes in *owned, freed with the device. 0, or
+	 * -1 with a one-line reason in err.
+	 */
+	int (*prepare)(const struct vm_config *cfg, unsigned i, struct virtio_spec *spec,
+		       void **owned, char *err, size_t errlen);
 	bool memfd;			       /* its process keeps the guest memory's descriptor */
 	const struct virtio_command *commands; /* ends with a zero req_type; NULL: none */
 };
 
 extern const struct virtio_row virtio_rows[];
 extern const unsigned virtio_nr_rows;
-
-/* Frees what prepare made (descriptors still held are closed). */
-void virtio_arg_release(struct virtio_arg *a);
 
 /* The devices' control-socket commands (their folders' *_command.c). */
 extern const struct virtio_command virtio_blk_commands[];

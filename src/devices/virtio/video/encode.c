@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/virtio/video/derive.h"
 #include "devices/virtio/video/resource.h"
 #include "util/log.h"
 
@@ -202,14 +203,16 @@ static void run_encode(struct encode_thread *e, struct vjob *j, struct collected
 	pthread_mutex_t *lock = &e->d->lock;
 	struct vstream *s = j->s;
 	/* The stream's values as they are now: they may change while this frame encodes. */
-	struct enc_params p = s->params;
-	struct vlayout l = s->layout;
+	struct enc_params p;
+	struct vlayout l;
 	struct enc_frame f;
 	uint64_t offs[3] = {0};
 	uint32_t flags = 0;
 	int64_t pts;
 	int r;
 
+	vstream_enc_params(s, &p);
+	vstream_layout(s, &l);
 	/* Checked when queued; the queue's params may have changed after a DESTROY_ALL. */
 	r = vres_planes(j->res, l.nplanes, l.size, offs) ? -1 : 0;
 	pthread_mutex_unlock(lock);

@@ -4,7 +4,7 @@
  * Rules follow crosvm's current ones: bitrate mode, profile and level may
  * change until a resource exists on the stream; bitrate and peak change live;
  * a queue's format and size may change until that queue has resources.
- * What the encoder needs is derived here, into the stream, on every change.
+ * What the encoder needs is derived from these values by derive.c.
  */
 #include "devices/virtio/video/stream.h"
 
@@ -12,11 +12,11 @@
 #include <string.h>
 
 #include "devices/virtio/video/caps.h"
+#include "devices/virtio/video/derive.h"
 #include "devices/virtio/video/resource.h"
 
 #define DEFAULT_WIDTH	640
 #define DEFAULT_HEIGHT	480
-#define DEFAULT_FPS	30
 #define DEFAULT_BITRATE 1000000 /* bits/s; the guest driver sets its own right after */
 #define DEFAULT_LEVEL	(VIRTIO_VIDEO_LEVEL_H264_1_0 + 10) /* 4.0: up to 1080p30 */
 #define MAX_BUFFERS	VIDEO_MAX_RESOURCES
@@ -37,82 +37,6 @@ static uint32_t default_out_size(uint32_t w, uint32_t h)
 	if (n < (1u << 20))
 		n = 1u << 20;
 	return n > VIDEO_MAX_OUT_SIZE ? VIDEO_MAX_OUT_SIZE : (uint32_t)n;
-}
-
-/* Where an input frame's planes lie, for the INPUT queue's format, size and stride. */
-static void plane_layout(const struct vstream *s, struct vlayout *l)
-{
-	uint32_t ch = (s->height + 1) / 2;
-
-	memset(l, 0, sizeof(*l));
-	l->stride[0] = s->stride;
-	l->rows[0] = s->height;
-	l->row_bytes[0] = s->width;
-	if (s->in_format == VIRTIO_VIDEO_FORMAT_NV12) {
-		l->nplanes = 2;
-		l->stride[1] = s->stride; /* interleaved Cb Cr */
-		l->rows[1] = ch;
-		l->row_bytes[1] = s->width;
-	} else {
-		l->nplanes = 3;
-		for (int i = 1; i < 3; i++) {
-			l->stride[i] = s->stride / 2;
-			l->rows[i] = ch;
-			l->row_bytes[i] = s->width / 2;
-		}
-	}
-	for (int i = 0; i < 3; i++)
-		l->size[i] = (uint64_t)l->stride[i] * l->rows[i];
-}
-
-static enum enc_h264_profile h264_profile(uint32_t profile)
-{
-	if (profile == VIRTIO_VIDEO_PROFILE_H264_HIGH)
-		return ENC_H264_HIGH;
-	return profile == VIRTIO_VIDEO_PROFILE_H264_MAIN ? ENC_H264_MAIN : ENC_H264_BASELINE;
-}
-
-/* VIRTIO_VIDEO_LEVEL_H264_1_0.._5_1 count the levels in order; level_idc is 10 x the level. */
-static uint32_t h264_level_idc(uint32_t level)
-{
-	static const uint8_t idc[] = {10, 11, 12, 13, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51};
-
-	if (level < VIRTIO_VIDEO_LEVEL_H264_1_0 || level > VIRTIO_VIDEO_LEVEL_H264_5_1)
-		return 0;
-	return idc[level - VIRTIO_VIDEO_LEVEL_H264_1_0];
-}
-
-/* Wire values become the backend's here and only here (they were checked when set). */
-static void enc_params(const struct vstream *s, struct enc_params *p)
-{
-	bool h264 = s->out_format == VIRTIO_VIDEO_FORMAT_H264;
-
-	*p = (struct enc_params){
-		.codec = caps_codec(s->out_format),
-		.in_format = s->in_format == VIRTIO_VIDEO_FORMAT_NV12 ? ENC_PIX_NV12 : ENC_PIX_I420,
-		.width = s->width,
-		.height = s->height,
-		.fps = s->fps ? s->fps : DEFAULT_FPS,
-		.mode = s->mode == VIRTIO_VIDEO_BITRATE_MODE_CBR ? ENC_CBR : ENC_VBR,
-		.bitrate = s->bitrate < VIDEO_MIN_BITRATE ? VIDEO_MIN_BITRATE : s->bitrate,
-		.peak = s->peak < VIDEO_MIN_BITRATE ? VIDEO_MIN_BITRATE : s->peak,
-		.profile = h264_profile(s->profile),
-		.level_idc = h264 ? h264_level_idc(s->level) : 0,
-	};
-}
-
-/* Called after every change of a stream's values: the encoder thread reads the results. */
-static void refresh(struct vstream *s)
-{
-	plane_layout(s, &s->layout);
-	enc_params(s, &s->params);
-}
-
-/* A setter's result, once the stream is refreshed: whatever the setter changed counts. */
-static uint32_t refreshed(struct vstream *s, uint32_t err)
-{
-	refresh(s);
-	return err;
 }
 
 uint32_t stream_create(struct vstream **streams, const struct encoder_ops *enc, uint32_t id,
@@ -137,7 +61,7 @@ uint32_t stream_create(struct vstream **streams, const struct encoder_ops *enc, 
 	s->in_format = VIRTIO_VIDEO_FORMAT_NV12;
 	s->width = s->stride = DEFAULT_WIDTH;
 	s->height = DEFAULT_HEIGHT;
-	s->fps = DEFAULT_FPS;
+	s->fps = VIDEO_DEFAULT_FPS;
 	s->out_format = coded_format;
 	s->out_size = default_out_size(s->width, s->height);
 	/* VBR is the default: the guest driver never sends mode 0, only CBR (1). */
@@ -146,7 +70,6 @@ uint32_t stream_create(struct vstream **streams, const struct encoder_ops *enc, 
 	s->peak = 2 * DEFAULT_BITRATE;
 	s->profile = caps_default_profile(coded_format);
 	s->level = DEFAULT_LEVEL;
-	refresh(s);
 	streams[slot] = s;
 	return 0;
 }
@@ -176,13 +99,14 @@ void stream_get_params(const struct vstream *s, uint32_t queue_type, struct virt
 	p->crop = (struct virtio_video_crop){0, 0, s->width, s->height};
 	p->frame_rate = s->fps;
 	if (queue_type == VIRTIO_VIDEO_QUEUE_TYPE_INPUT) {
-		const struct vlayout *l = &s->layout;
+		struct vlayout l;
 
+		vstream_layout(s, &l);
 		p->format = s->in_format;
-		p->num_planes = l->nplanes;
+		p->num_planes = l.nplanes;
 		for (unsigned i = 0; i < p->num_planes; i++)
 			p->plane_formats[i] = (struct virtio_video_plane_format){
-				(uint32_t)l->size[i], l->stride[i]};
+				(uint32_t)l.size[i], l.stride[i]};
 	} else {
 		p->format = s->out_format;
 		p->num_planes = 1;
@@ -260,7 +184,7 @@ static uint32_t set_params(const struct encoder_ops *enc, struct vstream *s,
 uint32_t stream_set_params(const struct encoder_ops *enc, struct vstream *s,
 			   const struct virtio_video_params *p)
 {
-	return refreshed(s, set_params(enc, s, p));
+	return set_params(enc, s, p);
 }
 
 uint32_t stream_get_control(const struct vstream *s, uint32_t control, uint32_t *val)
@@ -348,5 +272,5 @@ static uint32_t set_control(struct vstream *s, uint32_t control, bool has_val, u
 
 uint32_t stream_set_control(struct vstream *s, uint32_t control, bool has_val, uint32_t val)
 {
-	return refreshed(s, set_control(s, control, has_val, val));
+	return set_control(s, control, has_val, val);
 }

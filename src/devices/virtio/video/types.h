@@ -19,6 +19,7 @@
 
 /* Limits on what a guest can make the device hold (past them: ERR_OUT_OF_MEMORY). */
 #define VIDEO_MAX_STREAMS   16
+#define VIDEO_DEFAULT_FPS   30		/* a stream's rate until the guest sets one */
 #define VIDEO_MAX_RESOURCES 32		/* per queue of a stream (V4L2's VIDEO_MAX_FRAME) */
 #define VIDEO_MAX_ENTRIES   8192	/* mem entries per resource */
 #define VIDEO_MAX_RES_BYTES (64u << 20) /* bytes per resource */
@@ -95,12 +96,6 @@ struct vstream {
 	uint32_t out_format, out_size;
 	uint32_t mode, bitrate, peak, profile, level;
 	bool force_key; /* taken by the next input frame */
-	/*
-	 * stream.c: what the values above mean for the encoder, refreshed on every
-	 * change, so the encoder thread reads them without calling up.
-	 */
-	struct vlayout layout;
-	struct enc_params params;
 
 	/* video.c adds resources, stream.c frees them. */
 	struct vres *res[2][VIDEO_MAX_RESOURCES];

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "devices/virtio/video/caps.h"
+#include "devices/virtio/video/derive.h"
 #include "devices/virtio/video/encode.h"
 #include "devices/virtio/video/resource.h"
 #include "devices/virtio/video/stream.h"
@@ -262,9 +263,11 @@ static uint32_t cmd_resource_queue(struct video *v, struct req *rq, uint32_t *er
 	}
 	if (q == VQ_IN) {
 		uint64_t offs[3];
+		struct vlayout l;
 
 		/* The frame must fit the resource: checked here so the guest learns it now. */
-		*err = vres_planes(r, s->layout.nplanes, s->layout.size, offs);
+		vstream_layout(s, &l);
+		*err = vres_planes(r, l.nplanes, l.size, offs);
 		if (*err)
 			return 0;
 	}

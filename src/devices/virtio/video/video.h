@@ -6,15 +6,15 @@
  * virtio-video encoder (device id 30). Inside, calls go one way:
  *
  *   video.c (config space, command dispatch, eventq)
- *     -> stream.c (params, controls, resource tables) -> resource.c, caps.c
- *     -> encode.c (encoder thread, queued buffers)    -> resource.c, backend
- *     -> resource.c (guest-pages resources), caps.c (formats, profiles)
+ *     -> stream.c (params, controls, resource tables) -> resource.c, derive.c
+ *     -> encode.c (encoder thread, queued buffers)    -> resource.c, derive.c, backend
+ *     -> resource.c (guest-pages resources), derive.c (a stream's frame layout and
+ *        encoder parameters) -> caps.c (formats, profiles)
  *
  * encode.c answers held commands and posts events through the struct
- * video_sink video.c hands it (encode.h), and reads a stream's values from
- * what stream.c derived into it (types.h): no call goes back up. Each file's
+ * video_sink video.c hands it (encode.h): no call goes back up. Each file's
  * header declares what it exports; types.h has the shared state and its
- * locking rules. Backends (encoder.h) see no wire value: stream.c translates.
+ * locking rules. Backends (encoder.h) see no wire value: derive.c translates.
  */
 #include "devices/virtio/device.h"
 #include "devices/virtio/video/encoder.h"

@@ -114,6 +114,7 @@ static void null_close(struct enc_session *s)
 }
 
 static const struct encoder_ops null_encoder = {
+	.abi = ENCODER_ABI,
 	.name = "null",
 	.supports = null_supports,
 	.open = null_open,

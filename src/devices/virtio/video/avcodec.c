@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/macros.h"
+
 /* A key frame at least every few seconds bounds how long a lost packet corrupts the picture. */
 #define GOP_SECONDS 4
 /*
@@ -48,7 +50,7 @@ static const char *codec_name(enum enc_codec codec)
 		[ENC_CODEC_VP9] = "libvpx-vp9",
 	};
 
-	return (unsigned)codec < sizeof(names) / sizeof(names[0]) ? names[codec] : NULL;
+	return (unsigned)codec < ARRAY_SIZE(names) ? names[codec] : NULL;
 }
 
 static bool av_supports(enum enc_codec codec)
@@ -303,6 +305,7 @@ static int av_set_rate(struct enc_session *s, const struct enc_params *p)
 }
 
 const struct encoder_ops avcodec_encoder = {
+	.abi = ENCODER_ABI,
 	.name = "libavcodec",
 	.supports = av_supports,
 	.open = av_open,

@@ -61,5 +61,13 @@ const struct encoder_ops *video_backend_load(const char *name, char *err, size_t
 		dlclose(h);
 		return NULL;
 	}
+	if (ops->abi != ENCODER_ABI) {
+		snprintf(err, errlen,
+			 "crosvm-video-%s.so was built for another crosvm (backend interface %u, "
+			 "this crosvm needs %u)",
+			 name, ops->abi, ENCODER_ABI);
+		dlclose(h);
+		return NULL;
+	}
 	return ops; /* the module stays loaded for the process's life */
 }

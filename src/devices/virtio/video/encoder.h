@@ -55,7 +55,14 @@ typedef void (*enc_packet_fn)(void *arg, const struct enc_packet *pkt);
 
 struct enc_session;
 
+/*
+ * Bumped whenever encoder_ops or enc_params change: a module built against
+ * another version (a stale installed one) is refused at load, not misread.
+ */
+#define ENCODER_ABI 2
+
 struct encoder_ops {
+	unsigned abi;	  /* ENCODER_ABI; first, so any module's can be read */
 	const char *name; /* shown in the config space's device_name */
 	bool (*supports)(enum enc_codec codec);
 	/* Returns 0 or a negative errno. */

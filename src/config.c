@@ -11,9 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/macros.h"
 #include "util/parse.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 struct name_value {
 	const char *name;

@@ -12,7 +12,7 @@
 
 #include "util/log.h"
 
-static void rx_space_signal(int evt)
+static void signal_evt(int evt)
 {
 	uint64_t one = 1;
 
@@ -22,7 +22,7 @@ static void rx_space_signal(int evt)
 
 static void rx_space(void *opaque)
 {
-	rx_space_signal(((struct serial_stdin *)opaque)->space_evt);
+	signal_evt(((struct serial_stdin *)opaque)->space_evt);
 }
 
 /* Waits for stdin (when the port has room) or for room; false when told to stop. */
@@ -87,7 +87,7 @@ void serial_stdin_stop(struct serial_stdin *f)
 {
 	/* The thread polls stop_evt with stdin: it leaves without further input. */
 	if (f->running) {
-		rx_space_signal(f->stop_evt);
+		signal_evt(f->stop_evt);
 		pthread_join(f->thread, NULL);
 	}
 	f->running = false;

@@ -27,7 +27,7 @@
 #include "sandbox/proc_status.h"
 #include "sandbox/proxy_wire.h"
 #include "sandbox/sigsys.h"
-#include "util/container_of.h"
+#include "util/macros.h"
 #include "util/log.h"
 
 #define CALL_TIMEOUT_MS \

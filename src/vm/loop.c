@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
-#include "util/container_of.h"
+#include "util/macros.h"
 #include "vm/vm.h"
 
 void vm_request_exit(struct vm *vm, enum vm_exit_reason reason)

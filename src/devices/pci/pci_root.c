@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "util/container_of.h"
+#include "util/macros.h"
 
 #define PCI_VENDOR_GOOGLE     0x1ae0
 #define PCI_DEVICE_HOSTBRIDGE 0x0001

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "devices/virtio/pci.h"
-#include "util/container_of.h"
+#include "util/macros.h"
 
 struct virtio_local {
 	struct virtio_host h; /* what the VMM holds; the bus and the hooks are given &h */

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "util/container_of.h"
+#include "util/macros.h"
 
 #define PCI_VENDOR_VIRTIO      0x1af4
 #define PCI_DEVICE_VIRTIO_BASE 0x1040

@@ -10,6 +10,7 @@
 #include "devices/virtio/blk.h"
 #include "devices/virtio/rng.h"
 #include "disk/disk.h"
+#include "util/macros.h"
 #ifdef CROSVM_HAVE_VIDEO
 #include "devices/virtio/video/video.h"
 #endif
@@ -83,4 +84,4 @@ const struct virtio_row virtio_rows[] = {
 	{&virtio_video_ops, virtio_video_create, video_count, video_prepare, false, NULL},
 #endif
 };
-const unsigned virtio_nr_rows = sizeof(virtio_rows) / sizeof(virtio_rows[0]);
+const unsigned virtio_nr_rows = ARRAY_SIZE(virtio_rows);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "devices/virtio/video/types.h"
+#include "util/macros.h"
 
 static const uint32_t raw_formats[] = {VIRTIO_VIDEO_FORMAT_NV12, VIRTIO_VIDEO_FORMAT_YUV420};
 /* Each coded format with the backend's name for it, the one place the two meet. */
@@ -25,8 +26,6 @@ static const uint32_t h264_profiles[] = {VIRTIO_VIDEO_PROFILE_H264_BASELINE,
 static const uint32_t vp8_profiles[] = {VIRTIO_VIDEO_PROFILE_VP8_PROFILE0};
 static const uint32_t vp9_profiles[] = {VIRTIO_VIDEO_PROFILE_VP9_PROFILE0};
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 bool caps_raw_format(uint32_t format)
 {
 	return format == VIRTIO_VIDEO_FORMAT_NV12 || format == VIRTIO_VIDEO_FORMAT_YUV420;
@@ -34,7 +33,7 @@ bool caps_raw_format(uint32_t format)
 
 bool caps_coded_format(const struct encoder_ops *enc, uint32_t format)
 {
-	for (size_t i = 0; i < N(coded_formats); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(coded_formats); i++)
 		if (coded_formats[i].format == format)
 			return enc->supports(coded_formats[i].codec);
 	return false;
@@ -42,7 +41,7 @@ bool caps_coded_format(const struct encoder_ops *enc, uint32_t format)
 
 enum enc_codec caps_codec(uint32_t format)
 {
-	for (size_t i = 0; i < N(coded_formats); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(coded_formats); i++)
 		if (coded_formats[i].format == format)
 			return coded_formats[i].codec;
 	return ENC_CODEC_H264; /* not reached: streams hold accepted formats only */
@@ -52,13 +51,13 @@ static const uint32_t *profiles(uint32_t format, size_t *n)
 {
 	switch (format) {
 	case VIRTIO_VIDEO_FORMAT_H264:
-		*n = N(h264_profiles);
+		*n = ARRAY_SIZE(h264_profiles);
 		return h264_profiles;
 	case VIRTIO_VIDEO_FORMAT_VP8:
-		*n = N(vp8_profiles);
+		*n = ARRAY_SIZE(vp8_profiles);
 		return vp8_profiles;
 	case VIRTIO_VIDEO_FORMAT_VP9:
-		*n = N(vp9_profiles);
+		*n = ARRAY_SIZE(vp9_profiles);
 		return vp9_profiles;
 	default:
 		*n = 0;
@@ -113,19 +112,20 @@ uint32_t caps_query_capability(const struct encoder_ops *enc, uint8_t *resp, uin
 {
 	struct virtio_video_query_capability_resp hdr = {
 		.hdr = {VIRTIO_VIDEO_RESP_OK_QUERY_CAPABILITY, stream_id}};
-	uint32_t coded[N(coded_formats)], ncoded = 0, len = sizeof(hdr);
+	uint32_t coded[ARRAY_SIZE(coded_formats)], ncoded = 0, len = sizeof(hdr);
 
-	for (size_t i = 0; i < N(coded_formats); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(coded_formats); i++)
 		if (enc->supports(coded_formats[i].codec))
 			coded[ncoded++] = coded_formats[i].format;
 	/* mask: bit i = the i-th descriptor of the other queue can pair with this one (all can). */
 	if (queue_type == VIRTIO_VIDEO_QUEUE_TYPE_INPUT) {
-		for (size_t i = 0; i < N(raw_formats); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(raw_formats); i++)
 			len += put_desc(resp + len, (1ull << ncoded) - 1, raw_formats[i]);
-		hdr.num_descs = N(raw_formats);
+		hdr.num_descs = ARRAY_SIZE(raw_formats);
 	} else {
 		for (uint32_t i = 0; i < ncoded; i++)
-			len += put_desc(resp + len, (1ull << N(raw_formats)) - 1, coded[i]);
+			len += put_desc(resp + len, (1ull << ARRAY_SIZE(raw_formats)) - 1,
+					coded[i]);
 		hdr.num_descs = ncoded;
 	}
 	memcpy(resp, &hdr, sizeof(hdr));

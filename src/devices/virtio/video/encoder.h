@@ -59,7 +59,7 @@ struct enc_session;
  * Bumped whenever encoder_ops or enc_params change: a module built against
  * another version (a stale installed one) is refused at load, not misread.
  */
-#define ENCODER_ABI 2
+#define ENCODER_ABI 2u
 
 struct encoder_ops {
 	unsigned abi;	  /* ENCODER_ABI; first, so any module's can be read */

@@ -58,6 +58,20 @@ void gen_i420(uint8_t *f, unsigned i, enum scene sc)
 		}
 		return;
 	}
+	if (sc == NOISE) {
+		for (unsigned k = 0; k < W * H * 3 / 2; k++)
+			f[k] = (uint8_t)lcg(&seed);
+		return;
+	}
+	if (sc == FLAT) {
+		/* A shade drifting by a level every few frames, chroma nearly constant. */
+		for (unsigned r = 0; r < H; r++)
+			for (unsigned c = 0; c < W; c++)
+				y[r * W + c] = (uint8_t)(90 + (c + r) / 12 + i / 6);
+		memset(u, 120, (W / 2) * (H / 2));
+		memset(v, 136, (W / 2) * (H / 2));
+		return;
+	}
 	if (sc == STATIC_THEN_NOISE)
 		i = 0;
 	/* A panning gradient, a fine checkerboard and a moving square. */
@@ -101,10 +115,16 @@ void open_stream(uint32_t codec, uint32_t in_format, uint32_t mode, uint32_t bit
 	assert_int_equal(run.in.frame_height, H);
 	assert_int_equal(run.in.frame_rate, stream_fps);
 	assert_int_equal(run.out.format, codec);
-	run.frame_size = 0;
-	for (unsigned p = 0; p < run.in.num_planes; p++)
-		run.frame_size += run.in.plane_formats[p].plane_size;
+	/*
+	 * What a V4L2 client sees: one buffer plane for NV12 and YUV420, big enough
+	 * for the frame the fourcc implies (a device reporting the luma plane alone
+	 * here made v4l2-ctl write past its buffer).
+	 */
+	assert_int_equal(run.in.num_planes, 1);
+	assert_int_equal(run.in.plane_formats[0].stride, W);
+	run.frame_size = vg_v4l2_sizeimage(run.in.format, run.in.plane_formats[0].stride, H);
 	assert_int_equal(run.frame_size, W * H * 3 / 2);
+	assert_true(run.in.plane_formats[0].plane_size >= run.frame_size);
 }
 
 /* REQBUFS: the buffers are allocated once per test and re-registered per stream. */
@@ -112,7 +132,7 @@ void create_buffers(void)
 {
 	for (uint32_t i = 0; i < NIN; i++) {
 		if (!run.inb[i].gpa)
-			assert_int_equal(vg_buf_alloc(&g, &run.inb[i], run.frame_size), 0);
+			assert_int_equal(vg_v4l2_alloc(&g, &run.in, &run.inb[i]), 0);
 		assert_int_equal(vg_resource_create(&g, run.sid, VIRTIO_VIDEO_QUEUE_TYPE_INPUT,
 						    IN_ID + i, &run.inb[i]),
 				 VIRTIO_VIDEO_RESP_OK_NODATA);

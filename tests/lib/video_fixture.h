@@ -56,7 +56,13 @@ int video_teardown(void **state);
 
 /* ---- synthetic scenes (I420 or NV12, stride = width) ---- */
 
-enum scene { MOVING, STATIC_THEN_NOISE };
+/*
+ * MOVING: panning gradients, edges and a moving block (natural-looking);
+ * STATIC_THEN_NOISE: one still second, then NOISE's kind at mid amplitude;
+ * FLAT: a smooth, slowly drifting shade; NOISE: fresh full-range noise every
+ * frame, which no quantizer of the standard compresses to a low rate.
+ */
+enum scene { MOVING, STATIC_THEN_NOISE, FLAT, NOISE };
 
 /* Frame i of a scene, as I420 planes (converted to NV12 by the caller if needed). */
 void gen_i420(uint8_t *f, unsigned i, enum scene sc);
@@ -66,9 +72,11 @@ void to_nv12(const uint8_t *i420, uint8_t *nv12);
 
 void open_stream(uint32_t codec, uint32_t in_format, uint32_t mode, uint32_t bitrate, uint32_t peak,
 		 uint32_t profile);
-/* REQBUFS: the buffers are allocated once per test and re-registered per stream. */
+/* REQBUFS as a V4L2 client does it (vg_v4l2_alloc): the buffers are allocated once per test
+ * and re-registered per stream. */
 void create_buffers(void);
-/* Encodes frame i: one output buffer and one input frame queued, both must come back. */
+/* Encodes frame i: one output buffer and one input frame queued, both must come back. The whole
+ * frame goes into buffer plane 0, as a V4L2 client writes NV12 and YUV420. */
 void encode_one(unsigned i, enum scene sc);
 void encode(unsigned first, unsigned n, enum scene sc);
 /* kbit/s of the second of encoded frames starting at from. */

@@ -3,7 +3,9 @@
 #include "video_guest.h"
 
 #include <linux/virtio_ring.h>
+#include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -238,8 +240,12 @@ static void buf_copy(struct vguest *g, const struct vg_buf *b, uint64_t off, uin
 		uint64_t n = VG_PAGE - in < len ? VG_PAGE - in : len;
 		uint8_t *p;
 
-		if (page >= b->npages)
-			return;
+		/* Past the buffer's pages: where a real client would fault. */
+		if (page >= b->npages) {
+			fprintf(stderr, "video_guest: %s past the end of a %" PRIu64 "-byte buffer\n",
+				to_guest ? "write" : "read", b->size);
+			abort();
+		}
 		p = vdrv_ptr(&g->drv, b->gpa[page] + in, n);
 		if (to_guest)
 			memcpy(p, host, n);
@@ -262,28 +268,66 @@ void vg_buf_read(struct vguest *g, const struct vg_buf *b, uint64_t off, void *d
 	buf_copy(g, b, off, dst, len, false);
 }
 
-uint32_t vg_resource_create(struct vguest *g, uint32_t stream, uint32_t queue_type, uint32_t id,
-			    const struct vg_buf *b)
+uint32_t vg_resource_create_planes(struct vguest *g, uint32_t stream, uint32_t queue_type,
+				   uint32_t id, const struct vg_buf *bufs, unsigned nplanes,
+				   uint32_t layout, const uint32_t *offsets)
 {
-	size_t len = sizeof(struct virtio_video_resource_create) +
-		     (size_t)b->npages * sizeof(struct virtio_video_mem_entry);
-	struct virtio_video_resource_create *rc = calloc(1, len);
-	struct virtio_video_mem_entry *e = (struct virtio_video_mem_entry *)(rc + 1);
+	size_t n = 0, len;
+	struct virtio_video_resource_create *rc;
+	struct virtio_video_mem_entry *e;
 	uint32_t type;
 
+	if (nplanes == 0 || nplanes > VIRTIO_VIDEO_MAX_PLANES)
+		return 0;
+	for (unsigned p = 0; p < nplanes; p++)
+		n += bufs[p].npages;
+	len = sizeof(*rc) + n * sizeof(*e);
+	rc = calloc(1, len);
 	if (!rc)
 		return 0;
+	e = (struct virtio_video_mem_entry *)(rc + 1);
 	rc->hdr = (struct virtio_video_cmd_hdr){VIRTIO_VIDEO_CMD_RESOURCE_CREATE, stream};
 	rc->queue_type = queue_type;
 	rc->resource_id = id;
-	rc->planes_layout = VIRTIO_VIDEO_PLANES_LAYOUT_SINGLE_BUFFER;
-	rc->num_planes = 1;
-	rc->num_entries[0] = b->npages;
-	for (uint32_t k = 0; k < b->npages; k++)
-		e[k] = (struct virtio_video_mem_entry){b->gpa[k], VG_PAGE, {0}};
+	rc->planes_layout = layout;
+	rc->num_planes = nplanes;
+	for (unsigned p = 0; p < nplanes; p++) {
+		rc->num_entries[p] = bufs[p].npages;
+		rc->plane_offsets[p] = offsets ? offsets[p] : 0;
+		for (uint32_t k = 0; k < bufs[p].npages; k++)
+			*e++ = (struct virtio_video_mem_entry){bufs[p].gpa[k], VG_PAGE, {0}};
+	}
 	type = vg_cmd_hdr(g, rc, (uint32_t)len);
 	free(rc);
 	return type;
+}
+
+uint32_t vg_resource_create(struct vguest *g, uint32_t stream, uint32_t queue_type, uint32_t id,
+			    const struct vg_buf *b)
+{
+	return vg_resource_create_planes(g, stream, queue_type, id, b, 1,
+					 VIRTIO_VIDEO_PLANES_LAYOUT_SINGLE_BUFFER, NULL);
+}
+
+uint64_t vg_v4l2_sizeimage(uint32_t format, uint32_t bytesperline, uint32_t height)
+{
+	uint64_t luma = (uint64_t)bytesperline * height, ch = (height + 1) / 2;
+
+	if (format == VIRTIO_VIDEO_FORMAT_NV12)
+		return luma + (uint64_t)bytesperline * ch; /* interleaved Cb Cr */
+	if (format == VIRTIO_VIDEO_FORMAT_YUV420)
+		return luma + 2 * (uint64_t)(bytesperline / 2) * ch;
+	return 0;
+}
+
+int vg_v4l2_alloc(struct vguest *g, const struct virtio_video_params *p, struct vg_buf *planes)
+{
+	if (p->num_planes < 1 || p->num_planes > VIRTIO_VIDEO_MAX_PLANES)
+		return -1;
+	for (unsigned i = 0; i < p->num_planes; i++)
+		if (vg_buf_alloc(g, &planes[i], p->plane_formats[i].plane_size))
+			return -1;
+	return 0;
 }
 
 int vg_resource_queue(struct vguest *g, uint32_t stream, uint32_t queue_type, uint32_t id,

@@ -88,6 +88,24 @@ void vg_buf_read(struct vguest *g, const struct vg_buf *b, uint64_t off, void *d
 /* RESOURCE_CREATE for b as one plane of all its pages; returns the response type. */
 uint32_t vg_resource_create(struct vguest *g, uint32_t stream, uint32_t queue_type, uint32_t id,
 			    const struct vg_buf *b);
+/*
+ * RESOURCE_CREATE with nplanes planes, plane p on the pages of bufs[p] (num_entries[p] of
+ * them), as the guest driver builds one from V4L2 buffer planes; offsets NULL means all zero.
+ */
+uint32_t vg_resource_create_planes(struct vguest *g, uint32_t stream, uint32_t queue_type,
+				   uint32_t id, const struct vg_buf *bufs, unsigned nplanes,
+				   uint32_t layout, const uint32_t *offsets);
+
+/*
+ * A generic V4L2 client (v4l2-ctl, GStreamer): it knows V4L2_PIX_FMT_NV12 and
+ * _YUV420 as single-buffer formats, so it computes the frame's size from the
+ * fourcc and bytesperline (plane_formats[0].stride) and writes the whole frame
+ * into buffer plane 0, which it maps with the size the driver reported.
+ */
+uint64_t vg_v4l2_sizeimage(uint32_t format, uint32_t bytesperline, uint32_t height);
+/* REQBUFS of such a client: one buffer per plane of p, each of its plane_size. */
+int vg_v4l2_alloc(struct vguest *g, const struct virtio_video_params *p, struct vg_buf *planes);
+
 /* RESOURCE_QUEUE, answered later: returns the head to wait on, or -1. */
 int vg_resource_queue(struct vguest *g, uint32_t stream, uint32_t queue_type, uint32_t id,
 		      uint64_t ts);

@@ -75,6 +75,37 @@ static const char *x264_profile(enum enc_h264_profile profile)
 	return profile == ENC_H264_HIGH ? "high" : "baseline";
 }
 
+/*
+ * libx264's QP_MAX for 8-bit video. Past QP 51 (the standard's last) x264 goes
+ * into its VBV emergency mode: it zeroes coefficients beyond the quantizer's
+ * reach, which holds a CBR rate even on noise that no QP compresses enough
+ * (320x192 noise at 200 kbit/s: 2.7 Mbit/s with qmax 51, on target with 69).
+ */
+#define X264_QP_MAX 69
+
+/* Macroblocks per second: what the encoder's CPU time grows with. */
+static uint64_t mb_rate(const struct enc_params *p)
+{
+	return (uint64_t)((p->width + 15) / 16) * ((p->height + 15) / 16) * p->fps;
+}
+
+/*
+ * The slowest x264 preset whose cost stays far below real time for the
+ * stream's macroblock rate: slower presets compress better, which matters most
+ * at the small sizes and low rates where every bit counts, and cost least
+ * there (bench/video prints the CPU time a frame).
+ */
+static const char *x264_preset(const struct enc_params *p)
+{
+	uint64_t r = mb_rate(p);
+
+	if (r <= 40500) /* up to 720x480 at 30 fps (level 3.0) */
+		return "medium";
+	if (r <= 245760) /* up to 1080p at 30 fps (level 4.0) */
+		return "veryfast";
+	return "superfast";
+}
+
 static void set_rate_fields(AVCodecContext *ctx, const struct enc_params *p)
 {
 	ctx->bit_rate = p->bitrate;
@@ -112,12 +143,12 @@ static int open_ctx(struct enc_session *s)
 	ctx->gop_size = (int)(p->fps * GOP_SECONDS);
 	ctx->max_b_frames = 0;
 	/* libavcodec's default qmax (31) would cap the quantizer and break the rate on hard
-	 * content: give rate control the codec's whole range. */
+	 * content: give rate control the codec's whole range, and x264 its emergency range. */
 	ctx->qmin = 0;
-	ctx->qmax = s->x264 ? 51 : 63;
+	ctx->qmax = s->x264 ? X264_QP_MAX : 63;
 	set_rate_fields(ctx, p);
 	if (s->x264) {
-		av_opt_set(ctx->priv_data, "preset", "veryfast", 0);
+		av_opt_set(ctx->priv_data, "preset", x264_preset(p), 0);
 		/* zerolatency: no lookahead, no B-frames, no frame threading (sliced instead). */
 		av_opt_set(ctx->priv_data, "tune", "zerolatency", 0);
 		av_opt_set(ctx->priv_data, "profile", x264_profile(p->profile), 0);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "devices/virtio/video/caps.h"
+#include "devices/virtio/video/level.h"
 
 /* Where an input frame's planes lie, for the INPUT queue's format, size and stride. */
 void vstream_layout(const struct vstream *s, struct vlayout *l)
@@ -43,14 +44,30 @@ static enum enc_h264_profile h264_profile(uint32_t profile)
 	return profile == VIRTIO_VIDEO_PROFILE_H264_MAIN ? ENC_H264_MAIN : ENC_H264_BASELINE;
 }
 
-/* VIRTIO_VIDEO_LEVEL_H264_1_0.._5_1 count the levels in order; level_idc is 10 x the level. */
-static uint32_t h264_level_idc(uint32_t level)
+/* What the stream's values ask of an H.264 level. */
+static struct h264_need level_need(const struct vstream *s)
 {
-	static const uint8_t idc[] = {10, 11, 12, 13, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51};
+	uint64_t peak = s->mode == VIRTIO_VIDEO_BITRATE_MODE_CBR || s->peak < s->bitrate
+				? s->bitrate
+				: s->peak;
 
-	if (level < VIRTIO_VIDEO_LEVEL_H264_1_0 || level > VIRTIO_VIDEO_LEVEL_H264_5_1)
+	return (struct h264_need){
+		.width = s->width,
+		.height = s->height,
+		.fps = s->fps ? s->fps : VIDEO_DEFAULT_FPS,
+		.max_bps = peak < VIDEO_MIN_BITRATE ? VIDEO_MIN_BITRATE : peak,
+		.high = s->profile == VIRTIO_VIDEO_PROFILE_H264_HIGH,
+	};
+}
+
+uint32_t vstream_level(const struct vstream *s)
+{
+	struct h264_need n;
+
+	if (s->out_format != VIRTIO_VIDEO_FORMAT_H264)
 		return 0;
-	return idc[level - VIRTIO_VIDEO_LEVEL_H264_1_0];
+	n = level_need(s);
+	return h264_level_for(s->level, &n);
 }
 
 /* Wire values become the backend's here and only here (they were checked when set). */
@@ -68,6 +85,6 @@ void vstream_enc_params(const struct vstream *s, struct enc_params *p)
 		.bitrate = s->bitrate < VIDEO_MIN_BITRATE ? VIDEO_MIN_BITRATE : s->bitrate,
 		.peak = s->peak < VIDEO_MIN_BITRATE ? VIDEO_MIN_BITRATE : s->peak,
 		.profile = h264_profile(s->profile),
-		.level_idc = h264 ? h264_level_idc(s->level) : 0,
+		.level_idc = h264 ? h264_level_idc(vstream_level(s)) : 0,
 	};
 }

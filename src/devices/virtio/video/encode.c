@@ -213,8 +213,8 @@ static void run_encode(struct encode_thread *e, struct vjob *j, struct collected
 
 	vstream_enc_params(s, &p);
 	vstream_layout(s, &l);
-	/* Checked when queued; the queue's params may have changed after a DESTROY_ALL. */
-	r = vres_planes(j->res, l.nplanes, l.size, offs) ? -1 : 0;
+	/* Checked at RESOURCE_CREATE: here for the offsets. */
+	r = vres_planes(j->res, &l, offs) ? -1 : 0;
 	pthread_mutex_unlock(lock);
 
 	if (!r) {

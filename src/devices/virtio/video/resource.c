@@ -86,26 +86,43 @@ void vres_put(struct vres *r)
 	}
 }
 
-uint32_t vres_planes(const struct vres *r, unsigned n, const uint64_t *sizes, uint64_t *offs)
+/* Where plane i's own pages end (PER_PLANE: a plane may not reach into the next one's). */
+static uint64_t plane_end(const struct vres *r, unsigned i)
+{
+	return i + 1 < r->num_planes ? r->plane_start[i + 1] : r->size;
+}
+
+uint32_t vres_planes(const struct vres *r, const struct vlayout *l, uint64_t *offs)
 {
 	uint64_t at = r->plane_offsets[0];
 
-	for (unsigned i = 0; i < n; i++) {
+	if (r->num_planes != 1 && r->num_planes != l->nplanes)
+		return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
+	for (unsigned i = 0; i < l->nplanes; i++) {
+		uint64_t lo = 0, hi = r->size;
+
 		if (r->num_planes == 1) {
-			/* One plane given for a multi-plane format: the planes follow each other.
+			/*
+			 * One buffer for the whole frame, as V4L2's NV12 and YUV420 are:
+			 * the planes follow each other where the format puts them.
 			 */
 			offs[i] = at;
-			at += sizes[i];
-		} else if (r->num_planes == n) {
-			/* Single buffer: offsets into the whole; per plane: into the plane's pages.
+			at += l->size[i];
+		} else if (r->layout == VIRTIO_VIDEO_PLANES_LAYOUT_PER_PLANE) {
+			/* Each plane within its own pages. */
+			lo = r->plane_start[i];
+			hi = plane_end(r, i);
+			offs[i] = lo + r->plane_offsets[i];
+		} else {
+			/*
+			 * Offsets into one buffer: in order and not overlapping, or chroma
+			 * would be read from the luma (all-zero offsets, say).
 			 */
 			offs[i] = r->plane_offsets[i];
-			if (r->layout == VIRTIO_VIDEO_PLANES_LAYOUT_PER_PLANE)
-				offs[i] += r->plane_start[i];
-		} else {
-			return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
+			if (i && offs[i] < offs[i - 1] + l->size[i - 1])
+				return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
 		}
-		if (offs[i] > r->size || sizes[i] > r->size - offs[i])
+		if (offs[i] < lo || offs[i] > hi || l->size[i] > hi - offs[i])
 			return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
 	}
 	return 0;

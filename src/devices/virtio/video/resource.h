@@ -15,9 +15,13 @@ uint32_t vres_create(const struct virtq *q, const struct virtq_chain *c,
 		     const struct guest_memory *mem, const struct virtio_video_resource_create *rc,
 		     struct vres **out);
 void vres_put(struct vres *r);
-/* Where each of the n planes of sizes[] starts in r; returns 0 or an error code if one does not
- * fit. */
-uint32_t vres_planes(const struct vres *r, unsigned n, const uint64_t *sizes, uint64_t *offs);
+/*
+ * Where each plane of a frame laid out as l starts in r (offs[l->nplanes]); returns 0, or
+ * ERR_INVALID_PARAMETER if r's planes cannot hold it: a plane outside the resource (or, per
+ * plane, outside its own pages), single-buffer planes out of order or overlapping, or a plane
+ * count that is neither 1 nor the format's.
+ */
+uint32_t vres_planes(const struct vres *r, const struct vlayout *l, uint64_t *offs);
 int vres_read(const struct guest_memory *mem, const struct vres *r, uint64_t off, void *dst,
 	      uint64_t len);
 int vres_write(const struct guest_memory *mem, const struct vres *r, uint64_t off, const void *src,

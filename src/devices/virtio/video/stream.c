@@ -101,12 +101,17 @@ void stream_get_params(const struct vstream *s, uint32_t queue_type, struct virt
 	if (queue_type == VIRTIO_VIDEO_QUEUE_TYPE_INPUT) {
 		struct vlayout l;
 
+		/*
+		 * One plane holding the whole frame: NV12 and YUV420 are single-buffer
+		 * formats in V4L2 (NV12M/YUV420M are the per-plane ones), and the guest
+		 * driver hands num_planes to its clients as buffer planes (spec 8.1).
+		 */
 		vstream_layout(s, &l);
 		p->format = s->in_format;
-		p->num_planes = l.nplanes;
-		for (unsigned i = 0; i < p->num_planes; i++)
-			p->plane_formats[i] = (struct virtio_video_plane_format){
-				(uint32_t)l.size[i], l.stride[i]};
+		p->num_planes = 1;
+		p->plane_formats[0].stride = l.stride[0];
+		for (unsigned i = 0; i < l.nplanes; i++)
+			p->plane_formats[0].plane_size += (uint32_t)l.size[i];
 	} else {
 		p->format = s->out_format;
 		p->num_planes = 1;
@@ -181,10 +186,55 @@ static uint32_t set_params(const struct encoder_ops *enc, struct vstream *s,
 	return 0;
 }
 
+/* A stream's settable values, kept to undo a change no H.264 level allows. */
+struct settings {
+	uint32_t in_format, width, height, stride, fps, out_format, out_size;
+	uint32_t mode, bitrate, peak, profile, level;
+};
+
+static void save(const struct vstream *s, struct settings *v)
+{
+	*v = (struct settings){s->in_format, s->width, s->height,  s->stride,
+			       s->fps,	     s->out_format, s->out_size, s->mode,
+			       s->bitrate,   s->peak,	    s->profile,	 s->level};
+}
+
+static void restore(struct vstream *s, const struct settings *v)
+{
+	s->in_format = v->in_format;
+	s->width = v->width;
+	s->height = v->height;
+	s->stride = v->stride;
+	s->fps = v->fps;
+	s->out_format = v->out_format;
+	s->out_size = v->out_size;
+	s->mode = v->mode;
+	s->bitrate = v->bitrate;
+	s->peak = v->peak;
+	s->profile = v->profile;
+	s->level = v->level;
+}
+
+/*
+ * An H.264 stream must fit some level (a too-low one is raised, derive.c): a
+ * change that leaves it fitting none (a frame too large, too fast or a rate
+ * too high for level 5.1) is refused and undone.
+ */
+static uint32_t check_level(struct vstream *s, const struct settings *old, uint32_t r)
+{
+	if (r || s->out_format != VIRTIO_VIDEO_FORMAT_H264 || vstream_level(s))
+		return r;
+	restore(s, old);
+	return VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER;
+}
+
 uint32_t stream_set_params(const struct encoder_ops *enc, struct vstream *s,
 			   const struct virtio_video_params *p)
 {
-	return set_params(enc, s, p);
+	struct settings old;
+
+	save(s, &old);
+	return check_level(s, &old, set_params(enc, s, p));
 }
 
 uint32_t stream_get_control(const struct vstream *s, uint32_t control, uint32_t *val)
@@ -205,7 +255,7 @@ uint32_t stream_get_control(const struct vstream *s, uint32_t control, uint32_t 
 	case VIRTIO_VIDEO_CONTROL_LEVEL:
 		if (s->out_format != VIRTIO_VIDEO_FORMAT_H264)
 			return VIRTIO_VIDEO_RESP_ERR_UNSUPPORTED_CONTROL;
-		*val = s->level;
+		*val = vstream_level(s); /* the level really declared */
 		return 0;
 	case VIRTIO_VIDEO_CONTROL_PREPEND_SPSPPS_TO_IDR:
 		/* libx264 repeats SPS/PPS before every IDR when headers are not global. */
@@ -272,5 +322,8 @@ static uint32_t set_control(struct vstream *s, uint32_t control, bool has_val, u
 
 uint32_t stream_set_control(struct vstream *s, uint32_t control, bool has_val, uint32_t val)
 {
-	return set_control(s, control, has_val, val);
+	struct settings old;
+
+	save(s, &old);
+	return check_level(s, &old, set_control(s, control, has_val, val));
 }

@@ -232,6 +232,21 @@ static uint32_t cmd_resource_create(struct video *v, struct req *rq, uint32_t *e
 	*err = vres_create(&v->d->queues[VIDEO_COMMANDQ], &v->chain, v->d->mem, &rq->u.rc, &r);
 	if (*err)
 		return 0;
+	if (q == VQ_IN) {
+		uint64_t offs[3];
+		struct vlayout l;
+
+		/*
+		 * A frame of the queue's format must fit the resource's planes; the format
+		 * cannot change while the queue has resources (stream.c), so once is enough.
+		 */
+		vstream_layout(s, &l);
+		*err = vres_planes(r, &l, offs);
+		if (*err) {
+			vres_put(r);
+			return 0;
+		}
+	}
 	if (old) {
 		vres_put(old); /* re-creating an id replaces it, as in crosvm */
 		s->res[q][idx] = r;
@@ -260,16 +275,6 @@ static uint32_t cmd_resource_queue(struct video *v, struct req *rq, uint32_t *er
 	if (r->queued) {
 		*err = VIRTIO_VIDEO_RESP_ERR_INVALID_OPERATION;
 		return 0;
-	}
-	if (q == VQ_IN) {
-		uint64_t offs[3];
-		struct vlayout l;
-
-		/* The frame must fit the resource: checked here so the guest learns it now. */
-		vstream_layout(s, &l);
-		*err = vres_planes(r, l.nplanes, l.size, offs);
-		if (*err)
-			return 0;
 	}
 	video_hold(v, rq->hdr.stream_id, &r->resp);
 	*err = q == VQ_IN ? encode_queue_input(&v->encoder, s, r, c->timestamp)

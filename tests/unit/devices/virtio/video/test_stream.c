@@ -18,9 +18,11 @@ static void test_defaults_before_params(void **state)
 	assert_int_equal(vg_get_params(&g, 3, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, &p),
 			 VIRTIO_VIDEO_RESP_OK_GET_PARAMS);
 	assert_int_equal(p.format, VIRTIO_VIDEO_FORMAT_NV12);
-	assert_int_equal(p.num_planes, 2);
+	/* One buffer plane holding luma and chroma: V4L2's NV12 is a single-buffer format. */
+	assert_int_equal(p.num_planes, 1);
 	assert_true(p.frame_width > 0 && p.frame_rate > 0 && p.min_buffers >= 1);
-	assert_int_equal(p.plane_formats[0].plane_size, p.frame_width * p.frame_height);
+	assert_int_equal(p.plane_formats[0].stride, p.frame_width);
+	assert_int_equal(p.plane_formats[0].plane_size, p.frame_width * p.frame_height * 3 / 2);
 	assert_int_equal(vg_get_params(&g, 3, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT, &p),
 			 VIRTIO_VIDEO_RESP_OK_GET_PARAMS);
 	assert_int_equal(p.format, VIRTIO_VIDEO_FORMAT_H264);
@@ -176,8 +178,21 @@ static void test_limits(void **state)
 	/* Re-creating an existing id replaces it; the other queue has its own budget. */
 	assert_int_equal(vg_resource_create(&g, 500, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT, 5, &one),
 			 VIRTIO_VIDEO_RESP_OK_NODATA);
-	assert_int_equal(vg_resource_create(&g, 500, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, 0, &one),
-			 VIRTIO_VIDEO_RESP_OK_NODATA);
+	{
+		struct virtio_video_params in;
+		struct vg_buf frame;
+
+		/* An input resource must hold a whole frame (one page does not). */
+		assert_int_equal(vg_resource_create(&g, 500, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, 0, &one),
+				 VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER);
+		assert_int_equal(vg_get_params(&g, 500, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, &in),
+				 VIRTIO_VIDEO_RESP_OK_GET_PARAMS);
+		assert_int_equal(vg_v4l2_alloc(&g, &in, &frame), 0);
+		assert_int_equal(
+			vg_resource_create(&g, 500, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, 0, &frame),
+			VIRTIO_VIDEO_RESP_OK_NODATA);
+		vg_buf_free(&frame);
+	}
 	{
 		struct virtio_video_queue_cmd da = {
 			.hdr = {VIRTIO_VIDEO_CMD_RESOURCE_DESTROY_ALL, 500},

@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include "video_fixture.h"
 
+#include <libavcodec/avcodec.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +15,8 @@ struct vguest g;
 struct virtio_device dev;
 struct run run;
 unsigned stream_fps = FPS;
+uint32_t stream_level = VIRTIO_VIDEO_LEVEL_H264_1_0 + 10; /* 4.0 */
+void (*fill_input)(unsigned k, const uint8_t *frame, uint64_t len);
 
 int video_setup(void **state)
 {
@@ -21,6 +25,8 @@ int video_setup(void **state)
 		return -1;
 	memset(&run, 0, sizeof(run));
 	stream_fps = FPS;
+	stream_level = VIRTIO_VIDEO_LEVEL_H264_1_0 + 10;
+	fill_input = NULL;
 	return 0;
 }
 
@@ -109,7 +115,7 @@ void open_stream(uint32_t codec, uint32_t in_format, uint32_t mode, uint32_t bit
 	run.sid = SID;
 	run.cfg = (struct vg_stream_cfg){
 		codec, in_format, W,	H,	 stream_fps,
-		mode,  bitrate,	  peak, profile, codec == VIRTIO_VIDEO_FORMAT_H264 ? 0x10a : 0};
+		mode,  bitrate,	  peak, profile, codec == VIRTIO_VIDEO_FORMAT_H264 ? stream_level : 0};
 	assert_int_equal(vg_open_stream(&g, run.sid, &run.cfg, &run.in, &run.out), 0);
 	assert_int_equal(run.in.frame_width, W);
 	assert_int_equal(run.in.frame_height, H);
@@ -159,8 +165,13 @@ void encode_one(unsigned i, enum scene sc)
 	gen_i420(i420, i, sc);
 	if (run.in.format == VIRTIO_VIDEO_FORMAT_NV12)
 		to_nv12(i420, nv12);
-	vg_buf_write(&g, &run.inb[i % NIN], 0,
-		     run.in.format == VIRTIO_VIDEO_FORMAT_NV12 ? nv12 : i420, sizeof(i420));
+	if (fill_input)
+		fill_input(i % NIN, run.in.format == VIRTIO_VIDEO_FORMAT_NV12 ? nv12 : i420,
+			   sizeof(i420));
+	else
+		vg_buf_write(&g, &run.inb[i % NIN], 0,
+			     run.in.format == VIRTIO_VIDEO_FORMAT_NV12 ? nv12 : i420,
+			     sizeof(i420));
 	ho = vg_resource_queue(&g, run.sid, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT, OUT_ID + k % NOUT, 0);
 	hi = vg_resource_queue(&g, run.sid, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, IN_ID + i % NIN,
 			       1000000ull * i + 17);
@@ -231,4 +242,80 @@ void expect_len(const void *req, uint32_t len, uint32_t type)
 	assert_int_equal(h.type, type);
 	assert_int_equal(h.stream_id, len >= 8 ? sid : 0);
 	assert_true(vg_cmd(&g, &qc, sizeof(qc), resp, sizeof(resp)) > 16);
+}
+
+/* The first H.264 NAL unit of type t (7: SPS, 8: PPS, 5: IDR slice) in encoded frame k. */
+const uint8_t *find_nal(unsigned k, unsigned t)
+{
+	size_t off = 0;
+
+	for (unsigned i = 0; i < k; i++)
+		off += run.size[i];
+	for (size_t i = off; i + 3 < off + run.size[k]; i++)
+		if (run.stream[i] == 0 && run.stream[i + 1] == 0 && run.stream[i + 2] == 1 &&
+		    (run.stream[i + 3] & 0x1f) == t)
+			return run.stream + i + 3;
+	return NULL;
+}
+
+/* Decodes the whole stream; returns frames decoded, their mean and lowest PSNR against sc. */
+unsigned decode_run(const char *decoder, enum scene sc, double *psnr, double *min_psnr)
+{
+	const AVCodec *codec = avcodec_find_decoder_by_name(decoder);
+	AVCodecContext *ctx = avcodec_alloc_context3(codec);
+	AVFrame *fr = av_frame_alloc();
+	AVPacket *pkt = av_packet_alloc();
+	static uint8_t ref[W * H * 3 / 2];
+	size_t off = 0;
+	unsigned n = 0;
+	double sum = 0;
+
+	assert_non_null(codec);
+	assert_int_equal(avcodec_open2(ctx, codec, NULL), 0);
+	*min_psnr = 1000;
+	for (unsigned k = 0; k <= run.n; k++) {
+		int r;
+
+		if (k < run.n) {
+			pkt->data = run.stream + off;
+			pkt->size = (int)run.size[k];
+			off += run.size[k];
+			r = avcodec_send_packet(ctx, pkt);
+		} else {
+			r = avcodec_send_packet(ctx, NULL);
+		}
+		assert_true(r == 0 || r == AVERROR_EOF);
+		while (avcodec_receive_frame(ctx, fr) == 0) {
+			double se = 0, mse, p;
+
+			assert_int_equal(fr->width, W);
+			assert_int_equal(fr->height, H);
+			assert_int_equal(fr->format, AV_PIX_FMT_YUV420P);
+			gen_i420(ref, n, sc);
+			for (int pl = 0; pl < 3; pl++) {
+				int pw = pl ? W / 2 : W, ph = pl ? H / 2 : H;
+				const uint8_t *rp =
+					ref + (pl ? W * H : 0) + (pl == 2 ? (W / 2) * (H / 2) : 0);
+
+				for (int y = 0; y < ph; y++)
+					for (int x = 0; x < pw; x++) {
+						double d = fr->data[pl][y * fr->linesize[pl] + x] -
+							   rp[y * pw + x];
+
+						se += d * d;
+					}
+			}
+			mse = se / (W * H * 3 / 2);
+			p = mse > 0 ? 10 * log10(255.0 * 255.0 / mse) : 100;
+			sum += p;
+			if (p < *min_psnr)
+				*min_psnr = p;
+			n++;
+		}
+	}
+	*psnr = n ? sum / n : 0;
+	av_packet_free(&pkt);
+	av_frame_free(&fr);
+	avcodec_free_context(&ctx);
+	return n;
 }

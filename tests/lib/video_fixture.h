@@ -48,7 +48,11 @@ struct run {
 };
 
 extern struct run run;
-extern unsigned stream_fps; /* the frame rate open_stream sets */
+extern unsigned stream_fps;   /* the frame rate open_stream sets */
+extern uint32_t stream_level; /* the H.264 level open_stream sets (the driver's: its menu's) */
+/* How encode_one puts a frame into input slot k; NULL: all of it into plane 0, as V4L2
+ * clients write NV12 and YUV420. */
+extern void (*fill_input)(unsigned k, const uint8_t *frame, uint64_t len);
 
 /* A fresh device and run for each test (see VIDEO_TEST). */
 int video_setup(void **state);
@@ -82,6 +86,11 @@ void encode(unsigned first, unsigned n, enum scene sc);
 /* kbit/s of the second of encoded frames starting at from. */
 double window_kbps(unsigned from);
 void destroy_stream(uint32_t sid);
+/* The first H.264 NAL unit of type t (7: SPS, 8: PPS, 5: IDR slice) in encoded frame k. */
+const uint8_t *find_nal(unsigned k, unsigned t);
+/* Decodes the run's stream with libavcodec's decoder; returns the frames decoded and their mean
+ * and lowest PSNR against scene sc. */
+unsigned decode_run(const char *decoder, enum scene sc, double *psnr, double *min_psnr);
 
 /* Sends a request and checks the error (or OK) it gets, the echoed stream id, and that the
  * device still answers afterwards. */

@@ -10,83 +10,6 @@
 #include "video_fixture.h"
 
 #include <libavcodec/avcodec.h>
-#include <math.h>
-
-/* The first H.264 NAL unit of type t (7: SPS, 8: PPS, 5: IDR slice) in encoded frame k. */
-static const uint8_t *find_nal(unsigned k, unsigned t)
-{
-	size_t off = 0;
-
-	for (unsigned i = 0; i < k; i++)
-		off += run.size[i];
-	for (size_t i = off; i + 3 < off + run.size[k]; i++)
-		if (run.stream[i] == 0 && run.stream[i + 1] == 0 && run.stream[i + 2] == 1 &&
-		    (run.stream[i + 3] & 0x1f) == t)
-			return run.stream + i + 3;
-	return NULL;
-}
-
-/* Decodes the whole stream; returns frames decoded and the mean PSNR against the scene. */
-static unsigned decode(const char *decoder, enum scene sc, double *psnr, double *min_psnr)
-{
-	const AVCodec *codec = avcodec_find_decoder_by_name(decoder);
-	AVCodecContext *ctx = avcodec_alloc_context3(codec);
-	AVFrame *fr = av_frame_alloc();
-	AVPacket *pkt = av_packet_alloc();
-	static uint8_t ref[W * H * 3 / 2];
-	size_t off = 0;
-	unsigned n = 0;
-	double sum = 0;
-
-	assert_non_null(codec);
-	assert_int_equal(avcodec_open2(ctx, codec, NULL), 0);
-	*min_psnr = 1000;
-	for (unsigned k = 0; k <= run.n; k++) {
-		int r;
-
-		if (k < run.n) {
-			pkt->data = run.stream + off;
-			pkt->size = (int)run.size[k];
-			off += run.size[k];
-			r = avcodec_send_packet(ctx, pkt);
-		} else {
-			r = avcodec_send_packet(ctx, NULL);
-		}
-		assert_true(r == 0 || r == AVERROR_EOF);
-		while (avcodec_receive_frame(ctx, fr) == 0) {
-			double se = 0, mse, p;
-
-			assert_int_equal(fr->width, W);
-			assert_int_equal(fr->height, H);
-			assert_int_equal(fr->format, AV_PIX_FMT_YUV420P);
-			gen_i420(ref, n, sc);
-			for (int pl = 0; pl < 3; pl++) {
-				int pw = pl ? W / 2 : W, ph = pl ? H / 2 : H;
-				const uint8_t *rp =
-					ref + (pl ? W * H : 0) + (pl == 2 ? (W / 2) * (H / 2) : 0);
-
-				for (int y = 0; y < ph; y++)
-					for (int x = 0; x < pw; x++) {
-						double d = fr->data[pl][y * fr->linesize[pl] + x] -
-							   rp[y * pw + x];
-
-						se += d * d;
-					}
-			}
-			mse = se / (W * H * 3 / 2);
-			p = mse > 0 ? 10 * log10(255.0 * 255.0 / mse) : 100;
-			sum += p;
-			if (p < *min_psnr)
-				*min_psnr = p;
-			n++;
-		}
-	}
-	*psnr = n ? sum / n : 0;
-	av_packet_free(&pkt);
-	av_frame_free(&fr);
-	avcodec_free_context(&ctx);
-	return n;
-}
 
 /* 60 frames of 320x192 I420 to H.264 at 500 kbit/s, decoded back. */
 static void test_h264_quality(void **state)
@@ -107,7 +30,7 @@ static void test_h264_quality(void **state)
 		assert_int_equal(sps[1], 100); /* profile_idc: High */
 		assert_int_equal(sps[3], 40);  /* level_idc: 4.0 */
 	}
-	assert_int_equal(decode("h264", MOVING, &psnr, &min_psnr), 60);
+	assert_int_equal(decode_run("h264", MOVING, &psnr, &min_psnr), 60);
 	print_message("h264 I420 500 kbit/s: mean PSNR %.1f dB, min %.1f dB, %zu bytes\n", psnr,
 		      min_psnr, run.stream_len);
 	/*
@@ -127,7 +50,7 @@ static void test_h264_nv12(void **state)
 		    VIRTIO_VIDEO_BITRATE_MODE_VBR, 500000, 1000000, 0);
 	create_buffers();
 	encode(0, 20, MOVING);
-	assert_int_equal(decode("h264", MOVING, &psnr, &min_psnr), 20);
+	assert_int_equal(decode_run("h264", MOVING, &psnr, &min_psnr), 20);
 	assert_true(psnr > 32.0);
 }
 
@@ -152,7 +75,7 @@ static void test_vp8_vp9(void **state)
 		create_buffers();
 		encode(0, 15, MOVING);
 		assert_true(run.flags[0] & VIRTIO_VIDEO_BUFFER_FLAG_IFRAME);
-		assert_int_equal(decode(c[k].decoder, MOVING, &psnr, &min_psnr), 15);
+		assert_int_equal(decode_run(c[k].decoder, MOVING, &psnr, &min_psnr), 15);
 		print_message("%s NV12: mean PSNR %.1f dB\n", c[k].encoder, psnr);
 		assert_true(psnr > 30.0);
 		destroy_stream(SID);

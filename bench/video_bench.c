@@ -260,7 +260,8 @@ int main(int argc, char **argv)
 	v = device[runs / 2];
 	dc = dcpu[runs / 2];
 	vc = vcpu[runs / 2];
-	printf("H.264 encoding, %dx%d NV12, libx264 veryfast/zerolatency, VBR %d kbit/s "
+	printf("H.264 encoding, %dx%d NV12, libx264 (the device's preset for the size), VBR %d "
+	       "kbit/s "
 	       "(peak %d), %u frames, median of %u runs:\n",
 	       W, H, BITRATE / 1000, PEAK / 1000, n, runs);
 	printf("  %-36s %8s %14s %14s\n", "", "fps", "wall ms/frame", "CPU ms/frame");

@@ -114,8 +114,11 @@ void open_stream(uint32_t codec, uint32_t in_format, uint32_t mode, uint32_t bit
 {
 	run.sid = SID;
 	run.cfg = (struct vg_stream_cfg){
-		codec, in_format, W,	H,	 stream_fps,
-		mode,  bitrate,	  peak, profile, codec == VIRTIO_VIDEO_FORMAT_H264 ? stream_level : 0};
+		codec,	    in_format,
+		W,	    H,
+		stream_fps, mode,
+		bitrate,    peak,
+		profile,    codec == VIRTIO_VIDEO_FORMAT_H264 ? stream_level : 0};
 	assert_int_equal(vg_open_stream(&g, run.sid, &run.cfg, &run.in, &run.out), 0);
 	assert_int_equal(run.in.frame_width, W);
 	assert_int_equal(run.in.frame_height, H);
@@ -170,8 +173,7 @@ void encode_one(unsigned i, enum scene sc)
 			   sizeof(i420));
 	else
 		vg_buf_write(&g, &run.inb[i % NIN], 0,
-			     run.in.format == VIRTIO_VIDEO_FORMAT_NV12 ? nv12 : i420,
-			     sizeof(i420));
+			     run.in.format == VIRTIO_VIDEO_FORMAT_NV12 ? nv12 : i420, sizeof(i420));
 	ho = vg_resource_queue(&g, run.sid, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT, OUT_ID + k % NOUT, 0);
 	hi = vg_resource_queue(&g, run.sid, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, IN_ID + i % NIN,
 			       1000000ull * i + 17);

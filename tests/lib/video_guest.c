@@ -242,7 +242,8 @@ static void buf_copy(struct vguest *g, const struct vg_buf *b, uint64_t off, uin
 
 		/* Past the buffer's pages: where a real client would fault. */
 		if (page >= b->npages) {
-			fprintf(stderr, "video_guest: %s past the end of a %" PRIu64 "-byte buffer\n",
+			fprintf(stderr,
+				"video_guest: %s past the end of a %" PRIu64 "-byte buffer\n",
 				to_guest ? "write" : "read", b->size);
 			abort();
 		}

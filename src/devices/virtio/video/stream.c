@@ -194,7 +194,7 @@ struct settings {
 
 static void save(const struct vstream *s, struct settings *v)
 {
-	*v = (struct settings){s->in_format, s->width, s->height,  s->stride,
+	*v = (struct settings){s->in_format, s->width,	    s->height,	 s->stride,
 			       s->fps,	     s->out_format, s->out_size, s->mode,
 			       s->bitrate,   s->peak,	    s->profile,	 s->level};
 }

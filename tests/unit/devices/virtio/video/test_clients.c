@@ -14,11 +14,11 @@
 
 #include "util/macros.h"
 
-#define RATE	      200000 /* bit/s: 320x192 at 30 fps, 28 bits a macroblock */
-#define SECONDS	      3
-#define LEVEL_1_0     VIRTIO_VIDEO_LEVEL_H264_1_0
-#define LEVEL_1_3     (VIRTIO_VIDEO_LEVEL_H264_1_0 + 3)
-#define LEVEL_3_0     (VIRTIO_VIDEO_LEVEL_H264_1_0 + 7)
+#define RATE	  200000 /* bit/s: 320x192 at 30 fps, 28 bits a macroblock */
+#define SECONDS	  3
+#define LEVEL_1_0 VIRTIO_VIDEO_LEVEL_H264_1_0
+#define LEVEL_1_3 (VIRTIO_VIDEO_LEVEL_H264_1_0 + 3)
+#define LEVEL_3_0 (VIRTIO_VIDEO_LEVEL_H264_1_0 + 7)
 
 /* kbit in the second of frames starting at frame from, and the extremes over every start. */
 static void windows(double *lo, double *hi)
@@ -52,7 +52,8 @@ static const struct clip clips[] = {
 	{NOISE, "noise", 9.5},
 };
 
-/* One mode on one clip, as a V4L2 client streams it: SECONDS of frames at rate (VBR: peak 1.5 x). */
+/* One mode on one clip, as a V4L2 client streams it: SECONDS of frames at rate (VBR: peak 1.5 x).
+ */
 static void stream_clip(uint32_t mode, const struct clip *c, uint32_t in_format, uint32_t rate)
 {
 	uint32_t peak = rate / 2 * 3;
@@ -69,7 +70,8 @@ static void stream_clip(uint32_t mode, const struct clip *c, uint32_t in_format,
 	windows(&lo, &hi);
 	for (unsigned k = 0; k < run.n; k++)
 		total += run.size[k] * 8.0 / 1000;
-	print_message("%s %3u kbit/s %-12s %s: %.1f dB (min %.1f), 1 s windows %.0f..%.0f kbit, mean %.0f\n",
+	print_message("%s %3u kbit/s %-12s %s: %.1f dB (min %.1f), 1 s windows %.0f..%.0f kbit, "
+		      "mean %.0f\n",
 		      mode == VIRTIO_VIDEO_BITRATE_MODE_CBR ? "CBR" : "VBR", rate / 1000, c->name,
 		      in_format == VIRTIO_VIDEO_FORMAT_NV12 ? "NV12" : "I420", psnr, min_psnr, lo,
 		      hi, total / SECONDS);
@@ -168,8 +170,8 @@ static void test_plane_layouts(void **state)
 	assert_int_equal(create_in(0, 2, single, packed), VIRTIO_VIDEO_RESP_OK_NODATA);
 	assert_int_equal(create_in(1, 2, per, zero), VIRTIO_VIDEO_RESP_OK_NODATA);
 	for (uint32_t i = 0; i < NOUT; i++) {
-		assert_int_equal(vg_buf_alloc(&g, &run.outb[i], run.out.plane_formats[0].plane_size),
-				 0);
+		assert_int_equal(
+			vg_buf_alloc(&g, &run.outb[i], run.out.plane_formats[0].plane_size), 0);
 		assert_int_equal(vg_resource_create(&g, SID, VIRTIO_VIDEO_QUEUE_TYPE_OUTPUT,
 						    OUT_ID + i, &run.outb[i]),
 				 VIRTIO_VIDEO_RESP_OK_NODATA);

@@ -183,8 +183,9 @@ static void test_limits(void **state)
 		struct vg_buf frame;
 
 		/* An input resource must hold a whole frame (one page does not). */
-		assert_int_equal(vg_resource_create(&g, 500, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, 0, &one),
-				 VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER);
+		assert_int_equal(
+			vg_resource_create(&g, 500, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, 0, &one),
+			VIRTIO_VIDEO_RESP_ERR_INVALID_PARAMETER);
 		assert_int_equal(vg_get_params(&g, 500, VIRTIO_VIDEO_QUEUE_TYPE_INPUT, &in),
 				 VIRTIO_VIDEO_RESP_OK_GET_PARAMS);
 		assert_int_equal(vg_v4l2_alloc(&g, &in, &frame), 0);

@@ -1,12 +1,111 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* Uncompressed ELF64 kernels (vmlinux): PT_LOAD segments at their physical addresses. */
+/*
+ * Uncompressed ELF64 kernels (vmlinux): PT_LOAD segments at their physical
+ * addresses. A Linux vmlinux is linked at 0xffffffff81000000 (p_vaddr) to run
+ * at 16 MiB (p_paddr), and its e_entry (startup_64) is physical. Where the
+ * kernel has a Xen PVH note, it is entered there instead, as QEMU and crosvm do:
+ * the 32-bit entry sets up its own page tables and skips nothing else.
+ */
 #include "loader/loader.h"
 
 #include <elf.h>
 #include <stdio.h>
 #include <string.h>
 
-#define ELF_CMDLINE_MAX 2047
+#define ELF_CMDLINE_MAX		 2047
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
+#define MAX_NOTES		 256 /* per PT_NOTE segment: a kernel has a handful */
+
+/* n rounded up to the notes' 4-byte alignment, without wrapping. */
+static uint64_t note_align(uint64_t n)
+{
+	return n > UINT64_MAX - 3 ? UINT64_MAX : (n + 3) & ~3ull;
+}
+
+/*
+ * The PVH entry of the notes in [off, off + size) of the image, if any: 1 with
+ * *entry set, 0 if none, -1 for a malformed note.
+ */
+static int find_pvh_note(const uint8_t *img, uint64_t off, uint64_t size, uint64_t *entry)
+{
+	for (unsigned n = 0; n < MAX_NOTES && size >= sizeof(Elf64_Nhdr); n++) {
+		Elf64_Nhdr nh;
+		uint64_t name, desc, total;
+
+		memcpy(&nh, img + off, sizeof(nh));
+		name = note_align(nh.n_namesz);
+		desc = note_align(nh.n_descsz);
+		total = sizeof(nh) + name + desc;
+		if (name > size || desc > size || total > size)
+			return -1;
+		if (nh.n_type == XEN_ELFNOTE_PHYS32_ENTRY && nh.n_namesz == 4 &&
+		    !memcmp(img + off + sizeof(nh), "Xen", 4)) {
+			const uint8_t *d = img + off + sizeof(nh) + name;
+			uint32_t lo;
+
+			/* A 32-bit address, written as .long or (on x86_64) .quad. */
+			if (nh.n_descsz != 4 && nh.n_descsz != 8)
+				return -1;
+			memcpy(&lo, d, 4);
+			if (nh.n_descsz == 8) {
+				uint32_t hi;
+
+				memcpy(&hi, d + 4, 4);
+				if (hi)
+					return -1;
+			}
+			*entry = lo;
+			return 1;
+		}
+		off += total;
+		size -= total;
+	}
+	return 0;
+}
+
+/* Is [addr, addr + 1) inside the physical range of a PT_LOAD segment? */
+static bool in_loaded(const uint8_t *img, const Elf64_Ehdr *eh, uint64_t addr)
+{
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		memcpy(&ph, img + eh->e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
+		if (ph.p_type == PT_LOAD && addr >= ph.p_paddr && addr - ph.p_paddr < ph.p_memsz)
+			return true;
+	}
+	return false;
+}
+
+/* The PVH note's entry, if the kernel has one inside its loaded image: 1, 0, or -1 (bad). */
+static int pvh_entry(const uint8_t *img, size_t len, const Elf64_Ehdr *eh, uint64_t *entry,
+		     char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr ph;
+		int r;
+
+		memcpy(&ph, img + eh->e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_NOTE)
+			continue;
+		if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset) {
+			snprintf(err, errlen, "ELF note segment %u lies outside the file", i);
+			return -1;
+		}
+		r = find_pvh_note(img, ph.p_offset, ph.p_filesz, entry);
+		if (r < 0) {
+			snprintf(err, errlen, "ELF note segment %u is malformed", i);
+			return -1;
+		}
+		if (r && !in_loaded(img, eh, *entry)) {
+			snprintf(err, errlen, "ELF PVH entry point %#llx is in no loaded segment",
+				 (unsigned long long)*entry);
+			return -1;
+		}
+		if (r)
+			return 1;
+	}
+	return 0;
+}
 
 int elf_load(const struct guest_memory *gm, const uint8_t *img, size_t len, struct kernel_info *ki,
 	     char *err, size_t errlen)
@@ -59,9 +158,16 @@ int elf_load(const struct guest_memory *gm, const uint8_t *img, size_t len, stru
 		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
 		if (ph.p_paddr + ph.p_memsz > end)
 			end = ph.p_paddr + ph.p_memsz;
-		/* The entry may be virtual (linked high): translate it through its segment. */
-		if (!entry_found && eh.e_entry >= ph.p_vaddr &&
-		    eh.e_entry - ph.p_vaddr < ph.p_memsz) {
+		/*
+		 * The entry is physical (Linux: startup_64 at 16 MiB) or virtual (linked
+		 * high): translate a virtual one through its segment.
+		 */
+		if (!entry_found && eh.e_entry >= ph.p_paddr &&
+		    eh.e_entry - ph.p_paddr < ph.p_memsz) {
+			entry = eh.e_entry;
+			entry_found = true;
+		} else if (!entry_found && eh.e_entry >= ph.p_vaddr &&
+			   eh.e_entry - ph.p_vaddr < ph.p_memsz) {
 			entry = ph.p_paddr + (eh.e_entry - ph.p_vaddr);
 			entry_found = true;
 		}
@@ -71,12 +177,21 @@ int elf_load(const struct guest_memory *gm, const uint8_t *img, size_t len, stru
 		snprintf(err, errlen, "ELF kernel has no loadable segment");
 		return -1;
 	}
-	if (!entry_found) {
-		snprintf(err, errlen, "ELF entry point %#llx is in no loaded segment",
-			 (unsigned long long)eh.e_entry);
+	switch (pvh_entry(img, len, &eh, &ki->entry, err, errlen)) {
+	case 1:
+		ki->pvh = true;
+		break;
+	case 0:
+		if (!entry_found) {
+			snprintf(err, errlen, "ELF entry point %#llx is in no loaded segment",
+				 (unsigned long long)eh.e_entry);
+			return -1;
+		}
+		ki->entry = entry;
+		break;
+	default:
 		return -1;
 	}
-	ki->entry = entry;
 	ki->end = end;
 	ki->has_setup_header = false;
 	ki->initrd_addr_max = 0xffffffff;

@@ -16,6 +16,12 @@
  */
 struct kernel_info {
 	uint64_t entry;
+	/*
+	 * Entered through the Xen PVH ELF note (XEN_ELFNOTE_PHYS32_ENTRY): 32-bit
+	 * protected mode, paging off, EBX = hvm_start_info. Otherwise 64-bit long
+	 * mode with RSI = boot_params.
+	 */
+	bool pvh;
 	uint64_t end;	       /* first byte above the kernel's load (and init) area */
 	bool has_setup_header; /* bzImage: hdr is valid and goes into boot_params */
 	struct setup_header hdr;

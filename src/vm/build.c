@@ -11,6 +11,7 @@
 
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/boot_params.h"
+#include "arch/x86_64/pvh.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/regs.h"
 #include "loader/loader.h"
@@ -158,7 +159,7 @@ static int load_cmdline(struct vm *vm, const struct kernel_info *ki, struct x86_
 	return 0;
 }
 
-static int load_images(struct vm *vm, const struct images *im, uint64_t *entry)
+static int load_images(struct vm *vm, const struct images *im, struct x86_entry *entry)
 {
 	const struct vm_config *cfg = vm->cfg;
 	struct x86_boot_config boot = {0};
@@ -169,7 +170,7 @@ static int load_images(struct vm *vm, const struct images *im, uint64_t *entry)
 	r = kernel_load(&vm->mem, im->kernel, im->kernel_len, &ki, err, sizeof(err));
 	if (r)
 		FAIL(EXIT_BAD_INPUT, "KERNEL '%s': %s", cfg->kernel, err);
-	*entry = ki.entry;
+	*entry = (struct x86_entry){ki.entry, ki.pvh};
 	if ((r = load_cmdline(vm, &ki, &boot)))
 		return r;
 	if (im->initrd) {
@@ -185,7 +186,8 @@ static int load_images(struct vm *vm, const struct images *im, uint64_t *entry)
 	if (x86_write_boot_tables(&vm->mem))
 		FAIL(EXIT_BAD_INPUT, "--mem: too small for the boot page tables");
 	boot.hdr = ki.has_setup_header ? &ki.hdr : NULL;
-	if (x86_write_boot_params(&vm->mem, &boot))
+	if (ki.pvh ? x86_write_pvh_start_info(&vm->mem, &boot)
+		   : x86_write_boot_params(&vm->mem, &boot))
 		FAIL(EXIT_BAD_INPUT, "--mem: too small for the boot parameters");
 	return 0;
 }
@@ -228,7 +230,7 @@ static int setup_legacy(struct vm *vm)
 	return 0;
 }
 
-static int setup_vcpus(struct vm *vm, uint64_t entry)
+static int setup_vcpus(struct vm *vm, const struct x86_entry *entry)
 {
 	vm->vcpus = calloc(vm->nr_vcpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
@@ -247,7 +249,7 @@ static int setup_vcpus(struct vm *vm, uint64_t entry)
 	return 0;
 }
 
-int vm_build(struct vm *vm, uint64_t *entry)
+int vm_build(struct vm *vm, struct x86_entry *entry)
 {
 	struct images im = {0};
 	int r;
@@ -269,6 +271,6 @@ int vm_build(struct vm *vm, uint64_t *entry)
 	if (!r)
 		r = vm_devices_add(vm);
 	if (!r)
-		r = setup_vcpus(vm, *entry);
+		r = setup_vcpus(vm, entry);
 	return r;
 }

@@ -171,7 +171,7 @@ static void vm_free(struct vm *vm)
 int vm_run(const struct vm_config *cfg)
 {
 	struct vm *vm = vm_new(cfg);
-	uint64_t entry = 0;
+	struct x86_entry entry = {0};
 	char err[256];
 	int status, r;
 
@@ -198,8 +198,9 @@ int vm_run(const struct vm_config *cfg)
 		vm_free(vm);
 		return status;
 	}
-	log_debug("VM built: %u vCPUs, %llu MiB, entry %#llx", vm->nr_vcpus,
-		  (unsigned long long)cfg->mem_mib, (unsigned long long)entry);
+	log_debug("VM built: %u vCPUs, %llu MiB, %s entry %#llx", vm->nr_vcpus,
+		  (unsigned long long)cfg->mem_mib, entry.pvh ? "PVH" : "64-bit",
+		  (unsigned long long)entry.rip);
 	start(vm);
 	status = exit_status(vm_loop_run(vm));
 	log_memory(vm);

@@ -84,7 +84,7 @@ int vm_run(const struct vm_config *cfg);
 void vm_request_exit(struct vm *vm, enum vm_exit_reason reason);
 
 /* build.c: everything before the devices start; 0 or an exit status (reason logged). */
-int vm_build(struct vm *vm, uint64_t *entry);
+int vm_build(struct vm *vm, struct x86_entry *entry);
 
 /* devices.c: the virtio devices from the table. */
 int vm_devices_prepare(struct vm *vm); /* arguments, before any VM exists */

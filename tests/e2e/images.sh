@@ -186,6 +186,33 @@ if [[ ! -e $OUT/vmlinux || $OUT/vmlinuz -nt $OUT/vmlinux ]]; then
 	log "extracting vmlinux for PVH boot"
 	extract_vmlinux
 fi
+# The file offset of the PVH note's type word: the vmlinux-64 case patches it
+# in a copy to boot the same kernel through its 64-bit entry instead.
+if [[ -s $OUT/vmlinux && (! -s $OUT/vmlinux.pvh-offset || $OUT/vmlinux -nt $OUT/vmlinux.pvh-offset) ]]; then
+	need python3 python3
+	python3 - "$OUT/vmlinux" >"$OUT/vmlinux.pvh-offset.tmp" <<'PY' || true
+import struct, sys
+f = open(sys.argv[1], 'rb').read()
+phoff, = struct.unpack_from('<Q', f, 0x20)
+phentsize, phnum = struct.unpack_from('<HH', f, 0x36)
+for i in range(phnum):
+    p_type, _, p_offset, _, _, p_filesz = struct.unpack_from('<IIQQQQ', f, phoff + i * phentsize)
+    off, end = p_offset, p_offset + p_filesz
+    while p_type == 4 and off + 12 <= end:
+        namesz, descsz, ntype = struct.unpack_from('<III', f, off)
+        if ntype == 18 and f[off + 12:off + 16] == b'Xen\0':
+            print(off + 8)
+            sys.exit(0)
+        off += 12 + (namesz + 3) // 4 * 4 + (descsz + 3) // 4 * 4
+sys.exit(1)
+PY
+	if [[ -s $OUT/vmlinux.pvh-offset.tmp ]]; then
+		mv "$OUT/vmlinux.pvh-offset.tmp" "$OUT/vmlinux.pvh-offset"
+	else
+		log "note: no PVH note found in vmlinux: the e2e vmlinux cases will fail"
+		rm -f "$OUT/vmlinux.pvh-offset.tmp"
+	fi
+fi
 
 # ---------------------------------------------------------------- helpers
 # mkcpio DIR OUT: uncompressed newc archive of DIR, owned by root.
@@ -315,7 +342,10 @@ else
 	log "note: no $CROSVM_BIN, the test host will have no crosvm"
 fi
 
-testhost_inputs=("$OUT/vmlinuz" "$OUT/guest.cpio" "$OUT/elfkernel" "$OUT/vmmtime"
+# The test guest's kernel as an ELF vmlinux too (crosvm run vmlinux), where it could be made.
+vmlinux_inputs=()
+[[ -s $OUT/vmlinux && -s $OUT/vmlinux.pvh-offset ]] && vmlinux_inputs=("$OUT/vmlinux" "$OUT/vmlinux.pvh-offset")
+testhost_inputs=("$OUT/vmlinuz" "$OUT/guest.cpio" "$OUT/elfkernel" "$OUT/vmmtime" "${vmlinux_inputs[@]}"
 	"$OUT/root.ext4" "$OUT/root.sqfs" "$OUT/data.ext4"
 	"$E2E_SRC/testhost-init.sh" "$E2E_SRC/cases.sh" "$E2E_SRC/bench.sh" "$E2E_SRC/blkbench.sh" "$E2E_SRC/demo.sh"
 	"$ROOT"/seccomp/x86_64/*.policy "${crosvm_inputs[@]}")
@@ -336,7 +366,7 @@ if ! fresh testhost.cpio "${testhost_inputs[@]}" ||
 		cp "$OUT/modules/$m.ko" "$stage/lib/modules/e2e/"
 	done
 	cp "$OUT/vmlinuz" "$OUT/guest.cpio" "$OUT/elfkernel" "$OUT/root.ext4" "$OUT/root.sqfs" \
-		"$OUT/data.ext4" "$stage/e2e/"
+		"$OUT/data.ext4" "${vmlinux_inputs[@]}" "$stage/e2e/"
 	# debugfs reads back what a guest wrote into an ext4 image.
 	add_elf "$stage" "$(command -v debugfs)" /sbin/debugfs
 	install -m 755 "$OUT/vmmtime" "$stage/e2e/vmmtime"

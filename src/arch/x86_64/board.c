@@ -85,7 +85,8 @@ int x86_legacy_init(struct x86_legacy *b, struct kvm *kvm, struct bus *pio,
 	return r ? -1 : 0;
 }
 
-int x86_board_init_vcpu(struct kvm *kvm, int vcpu_fd, unsigned id, unsigned nr, uint64_t entry)
+int x86_board_init_vcpu(struct kvm *kvm, int vcpu_fd, unsigned id, unsigned nr,
+			const struct x86_entry *entry)
 {
 	size_t size = sizeof(struct kvm_cpuid2) +
 		      kvm->supported_cpuid->nent * sizeof(struct kvm_cpuid_entry2);
@@ -104,6 +105,7 @@ int x86_board_init_vcpu(struct kvm *kvm, int vcpu_fd, unsigned id, unsigned nr, 
 		r = x86_setup_vcpu_common(vcpu_fd);
 	/* Only the boot vCPU starts here; the others wait for INIT/SIPI from the guest. */
 	if (!r && id == 0)
-		r = x86_setup_boot_vcpu(vcpu_fd, entry, X86_ZERO_PAGE_ADDR);
+		r = entry->pvh ? x86_setup_pvh_vcpu(vcpu_fd, entry->rip, X86_PVH_INFO_ADDR)
+			       : x86_setup_boot_vcpu(vcpu_fd, entry->rip, X86_ZERO_PAGE_ADDR);
 	return r;
 }

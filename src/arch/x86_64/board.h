@@ -48,7 +48,14 @@ int x86_legacy_init(struct x86_legacy *b, struct kvm *kvm, struct bus *pio,
 		    const struct x86_serial_out out[SERIAL_PORTS], struct exit_notifier exit,
 		    const struct guest_memory *mem);
 
+/* Where the boot vCPU starts: long mode with boot_params, or PVH's 32-bit entry. */
+struct x86_entry {
+	uint64_t rip;
+	bool pvh;
+};
+
 /* CPUID with the topology of nr vCPUs, and (vCPU 0 only) the boot entry state. 0 or -errno. */
-int x86_board_init_vcpu(struct kvm *kvm, int vcpu_fd, unsigned id, unsigned nr, uint64_t entry);
+int x86_board_init_vcpu(struct kvm *kvm, int vcpu_fd, unsigned id, unsigned nr,
+			const struct x86_entry *entry);
 
 #endif

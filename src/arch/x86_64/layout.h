@@ -4,6 +4,7 @@
 
 /* Guest-physical layout of an x86_64 VM. */
 #define X86_GDT_ADDR	   0x500ull
+#define X86_PVH_INFO_ADDR  0x6000ull /* struct hvm_start_info (pvh.c) */
 #define X86_ZERO_PAGE_ADDR 0x7000ull /* struct boot_params */
 #define X86_BOOT_STACK	   0x8ff0ull
 #define X86_PML4_ADDR	   0x9000ull

@@ -37,12 +37,10 @@
 #define APIC_MODE_NMI	 0x4
 #define APIC_MODE_EXTINT 0x7
 
-/* GDT: null, 64-bit code, data, TSS; selectors 0x08, 0x10, 0x18. */
+/* GDT: null, 64-bit code, data, TSS, 32-bit code; selectors 0x08, 0x10, 0x18, 0x20. */
 static const uint64_t boot_gdt[] = {
-	0x0000000000000000ull,
-	0x00af9b000000ffffull,
-	0x00cf93000000ffffull,
-	0x008f8b000000ffffull,
+	0x0000000000000000ull, 0x00af9b000000ffffull, 0x00cf93000000ffffull,
+	0x008f8b000000ffffull, 0x00cf9b000000ffffull,
 };
 
 static int xioctl(int fd, unsigned long req, void *arg)
@@ -134,6 +132,46 @@ static void flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type, bool
 	s->db = !code;
 }
 
+/* Flat segments from the boot GDT, the TSS, no IDT: what both entries share. */
+static void boot_segments(struct kvm_sregs *sregs, bool long_mode)
+{
+	flat_segment(&sregs->cs, long_mode ? 0x08 : 0x20, 0xb, long_mode);
+	flat_segment(&sregs->ds, 0x10, 0x3, false);
+	sregs->es = sregs->fs = sregs->gs = sregs->ss = sregs->ds;
+	memset(&sregs->tr, 0, sizeof(sregs->tr));
+	sregs->tr.selector = 0x18;
+	sregs->tr.limit = 0xfffff;
+	sregs->tr.type = 0xb;
+	sregs->tr.present = 1;
+	sregs->gdt.base = X86_GDT_ADDR;
+	sregs->gdt.limit = sizeof(boot_gdt) - 1;
+	sregs->idt.base = 0;
+	sregs->idt.limit = 0;
+}
+
+int x86_setup_pvh_vcpu(int fd, uint64_t entry, uint64_t start_info)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = {0};
+	int r;
+
+	r = xioctl(fd, KVM_GET_SREGS, &sregs);
+	if (r)
+		return r;
+	boot_segments(&sregs, false);
+	/* The PVH ABI: protected mode with paging and long mode off (the kernel sets them up). */
+	sregs.cr0 = (sregs.cr0 | CR0_PE | CR0_ET) & ~(uint64_t)CR0_PG;
+	sregs.cr4 &= ~(uint64_t)CR4_PAE;
+	sregs.efer &= ~(uint64_t)(EFER_LME | EFER_LMA);
+	r = xioctl(fd, KVM_SET_SREGS, &sregs);
+	if (r)
+		return r;
+	regs.rflags = 0x2;
+	regs.rip = entry;
+	regs.rbx = start_info;
+	return xioctl(fd, KVM_SET_REGS, &regs);
+}
+
 int x86_setup_boot_vcpu(int fd, uint64_t entry, uint64_t boot_params)
 {
 	struct kvm_sregs sregs;
@@ -143,18 +181,7 @@ int x86_setup_boot_vcpu(int fd, uint64_t entry, uint64_t boot_params)
 	r = xioctl(fd, KVM_GET_SREGS, &sregs);
 	if (r)
 		return r;
-	flat_segment(&sregs.cs, 0x08, 0xb, true);
-	flat_segment(&sregs.ds, 0x10, 0x3, false);
-	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
-	memset(&sregs.tr, 0, sizeof(sregs.tr));
-	sregs.tr.selector = 0x18;
-	sregs.tr.limit = 0xfffff;
-	sregs.tr.type = 0xb;
-	sregs.tr.present = 1;
-	sregs.gdt.base = X86_GDT_ADDR;
-	sregs.gdt.limit = sizeof(boot_gdt) - 1;
-	sregs.idt.base = 0;
-	sregs.idt.limit = 0;
+	boot_segments(&sregs, true);
 	sregs.cr3 = X86_PML4_ADDR;
 	sregs.cr4 |= CR4_PAE;
 	sregs.cr0 |= CR0_PE | CR0_PG | CR0_ET;

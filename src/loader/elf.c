@@ -188,6 +188,7 @@ int elf_load(const struct guest_memory *gm, const uint8_t *img, size_t len, stru
 			return -1;
 		}
 		ki->entry = entry;
+		ki->pvh = false;
 		break;
 	default:
 		return -1;

@@ -167,6 +167,120 @@ static void test_elf_virtual_entry(void **state)
 	assert_int_equal(ki.entry, 0x1000040);
 }
 
+/* Debian's vmlinux: linked at 0xffffffff81000000, loaded at 16 MiB, e_entry physical. */
+static void test_elf_physical_entry(void **state)
+{
+	struct kernel_info ki;
+	size_t len = make_elf(0x1000000, 0xffffffff81000000ull, 0x1000000);
+
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), 0);
+	assert_int_equal(ki.entry, 0x1000000);
+	assert_false(ki.pvh);
+}
+
+/* Adds a PT_NOTE segment over the notes_len bytes of notes the caller wrote at 0x400. */
+static size_t add_notes(size_t notes_len)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(img + sizeof(*eh)) + 1;
+
+	eh->e_phnum = 2;
+	memset(ph, 0, sizeof(*ph));
+	ph->p_type = PT_NOTE;
+	ph->p_offset = 0x400;
+	ph->p_filesz = notes_len;
+	return 0x400 + notes_len;
+}
+
+/* Writes a note at off; returns the offset after it. */
+static size_t put_note(size_t off, const char *name, uint32_t type, const void *desc,
+		       uint32_t descsz)
+{
+	Elf64_Nhdr nh = {(uint32_t)strlen(name) + 1, descsz, type};
+
+	memcpy(img + off, &nh, sizeof(nh));
+	off += sizeof(nh);
+	memcpy(img + off, name, nh.n_namesz);
+	off += (nh.n_namesz + 3) & ~3u;
+	memcpy(img + off, desc, descsz);
+	return off + ((descsz + 3) & ~3u);
+}
+
+static void test_elf_pvh(void **state)
+{
+	static const uint8_t build_id[20] = {1, 2, 3};
+	uint64_t entry64 = 0x1000080, other = 0xffffffff80000000ull;
+	uint32_t entry32 = 0x1000040;
+	struct kernel_info ki;
+	size_t off, len;
+
+	/* Other notes first (GNU build id, an unrelated Xen note), then the PVH entry as .quad. */
+	make_elf(0x1000000, 0xffffffff81000000ull, 0x1000000);
+	off = put_note(0x400, "GNU", NT_GNU_BUILD_ID, build_id, sizeof(build_id));
+	off = put_note(off, "Xen", 3, &other, 8);
+	off = put_note(off, "Xen", 18, &entry64, 8);
+	len = add_notes(off - 0x400);
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), 0);
+	assert_true(ki.pvh);
+	assert_int_equal(ki.entry, 0x1000080);
+
+	/* As .long too. */
+	make_elf(0x1000000, 0xffffffff81000000ull, 0x1000000);
+	len = add_notes(put_note(0x400, "Xen", 18, &entry32, 4) - 0x400);
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), 0);
+	assert_true(ki.pvh);
+	assert_int_equal(ki.entry, 0x1000040);
+
+	/* Without a PVH note: the 64-bit entry. */
+	make_elf(0x1000000, 0xffffffff81000000ull, 0x1000000);
+	len = add_notes(put_note(0x400, "Xen", 3, &other, 8) - 0x400);
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), 0);
+	assert_false(ki.pvh);
+	assert_int_equal(ki.entry, 0x1000000);
+}
+
+static void test_elf_pvh_bad(void **state)
+{
+	uint64_t outside = 0x3000000, above4g = 0x100001000ull;
+	uint32_t entry = 0x1000040;
+	struct kernel_info ki;
+	Elf64_Nhdr *nh = (Elf64_Nhdr *)(img + 0x400);
+	Elf64_Phdr *note_ph = (Elf64_Phdr *)(img + sizeof(Elf64_Ehdr)) + 1;
+	size_t len;
+
+	/* The entry outside every loaded segment, or above 4 GiB. */
+	make_elf(0x1000000, 0xffffffff81000000ull, 0x1000000);
+	len = add_notes(put_note(0x400, "Xen", 18, &outside, 8) - 0x400);
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "PVH entry"));
+	make_elf(0x1000000, 0xffffffff81000000ull, 0x1000000);
+	len = add_notes(put_note(0x400, "Xen", 18, &above4g, 8) - 0x400);
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	/* A descriptor of another size. */
+	make_elf(0x1000000, 0xffffffff81000000ull, 0x1000000);
+	len = add_notes(put_note(0x400, "Xen", 18, &entry, 2) - 0x400);
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	/* Sizes running past the segment, also by wrapping. */
+	make_elf(0x1000000, 0xffffffff81000000ull, 0x1000000);
+	len = add_notes(put_note(0x400, "Xen", 18, &entry, 4) - 0x400);
+	nh->n_descsz = 0x1000;
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "malformed"));
+	nh->n_descsz = 4;
+	nh->n_namesz = UINT32_MAX;
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	/* The note segment outside the file. */
+	nh->n_namesz = 4;
+	note_ph->p_offset = UINT64_MAX - 4;
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "outside the file"));
+	/* A truncated note header is no note at all. */
+	note_ph->p_offset = 0x400;
+	note_ph->p_filesz = 8;
+	assert_int_equal(elf_load(&gm, img, len, &ki, err, sizeof(err)), 0);
+	assert_false(ki.pvh);
+}
+
 static void test_elf_bad(void **state)
 {
 	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
@@ -248,6 +362,9 @@ int main(void)
 		cmocka_unit_test(test_bzimage_bad),
 		cmocka_unit_test(test_elf_ok),
 		cmocka_unit_test(test_elf_virtual_entry),
+		cmocka_unit_test(test_elf_physical_entry),
+		cmocka_unit_test(test_elf_pvh),
+		cmocka_unit_test(test_elf_pvh_bad),
 		cmocka_unit_test(test_elf_bad),
 		cmocka_unit_test(test_initrd_place),
 	};

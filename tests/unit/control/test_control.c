@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "control/client.h"
+#include "control/commands.h"
 #include "control/protocol.h"
 #include "control/server.h"
 
@@ -191,13 +192,13 @@ static void test_open(void **state)
 	int fd;
 
 	/* A directory: the socket is named after the pid inside it. */
-	assert_int_equal(ctl_server_open(&s, dir, err, sizeof(err)), 0);
+	assert_int_equal(ctl_server_open(&s, dir, 1000, err, sizeof(err)), 0);
 	snprintf(want, sizeof(want), "%s/crosvm-%d.sock", dir, (int)getpid());
 	assert_string_equal(s.path, want);
 	assert_int_equal(stat(want, &st), 0);
 	assert_true(S_ISSOCK(st.st_mode));
 	/* A live VM there: refused, and its socket is left alone. */
-	assert_int_equal(ctl_server_open(&s2, want, err, sizeof(err)), -1);
+	assert_int_equal(ctl_server_open(&s2, want, 1000, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "already listens"));
 	assert_int_equal(stat(want, &st), 0);
 	ctl_server_close(&s);
@@ -213,20 +214,20 @@ static void test_open(void **state)
 		assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	}
 	close(fd);
-	assert_int_equal(ctl_server_open(&s, path, err, sizeof(err)), 0);
+	assert_int_equal(ctl_server_open(&s, path, 1000, err, sizeof(err)), 0);
 	ctl_server_close(&s);
 
 	/* A regular file is not ours to remove; a path too long for sun_path is refused. */
 	snprintf(path, sizeof(path), "%s/file", dir);
 	fd = creat(path, 0600);
 	close(fd);
-	assert_int_equal(ctl_server_open(&s, path, err, sizeof(err)), -1);
+	assert_int_equal(ctl_server_open(&s, path, 1000, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "not a socket"));
 	assert_int_equal(stat(path, &st), 0);
 	memset(path, 'a', sizeof(path) - 1);
 	path[0] = '/';
 	path[sizeof(path) - 1] = '\0';
-	assert_int_equal(ctl_server_open(&s, path, err, sizeof(err)), -1);
+	assert_int_equal(ctl_server_open(&s, path, 1000, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "too long"));
 }
 
@@ -245,15 +246,18 @@ static void *serve_once(void *arg)
 static void test_client(void **state)
 {
 	char err[256], idx[] = "1", size[] = "2G", resize[] = "resize", path[128];
-	char *resize_argv[] = {resize, idx, size, path};
-	char *stats_argv[] = {path};
+	char disk[] = "disk", bstats[] = "balloon_stats", stop[] = "stop", run[] = "run";
+	char *resize_argv[] = {disk, resize, idx, size, path};
+	char *stats_argv[] = {bstats, path};
+	char *stop_argv[] = {stop};
+	char *run_argv[] = {run};
 	pthread_t t;
 
-	assert_int_equal(ctl_server_open(&srv, dir, err, sizeof(err)), 0);
+	assert_int_equal(ctl_server_open(&srv, dir, 1000, err, sizeof(err)), 0);
 	snprintf(path, sizeof(path), "%s", srv.path);
 	handled = 0;
 	pthread_create(&t, NULL, serve_once, NULL);
-	assert_int_equal(ctl_command("disk", 4, resize_argv), EXIT_OK);
+	assert_int_equal(ctl_command(5, resize_argv), EXIT_OK);
 	pthread_join(t, NULL);
 	assert_int_equal(handled, 1);
 	assert_int_equal(last_req.type, CTL_REQ_DISK_RESIZE);
@@ -261,23 +265,23 @@ static void test_client(void **state)
 	assert_int_equal(last_req.u.resize.size, 2ull << 30);
 
 	pthread_create(&t, NULL, serve_once, NULL);
-	assert_int_equal(ctl_command("balloon_stats", 1, stats_argv), EXIT_OK);
+	assert_int_equal(ctl_command(2, stats_argv), EXIT_OK);
 	pthread_join(t, NULL);
 	assert_int_equal(last_req.type, CTL_REQ_BALLOON_STATS);
 
 	/* A refused request: non-zero status. */
 	idx[0] = '7';
 	pthread_create(&t, NULL, serve_once, NULL);
-	assert_int_equal(ctl_command("disk", 4, resize_argv), EXIT_RUNTIME);
+	assert_int_equal(ctl_command(5, resize_argv), EXIT_RUNTIME);
 	pthread_join(t, NULL);
 	ctl_server_close(&srv);
 
 	/* No VM at the socket any more; bad arguments; not a control command. */
-	assert_int_equal(ctl_command("balloon_stats", 1, stats_argv), EXIT_RUNTIME);
+	assert_int_equal(ctl_command(2, stats_argv), EXIT_RUNTIME);
 	size[0] = 'x';
-	assert_int_equal(ctl_command("disk", 4, resize_argv), EXIT_BAD_INPUT);
-	assert_int_equal(ctl_command("stop", 0, NULL), EXIT_BAD_INPUT);
-	assert_int_equal(ctl_command("run", 0, NULL), -1);
+	assert_int_equal(ctl_command(5, resize_argv), EXIT_BAD_INPUT);
+	assert_int_equal(ctl_command(1, stop_argv), EXIT_BAD_INPUT);
+	assert_int_equal(ctl_command(1, run_argv), -1);
 }
 
 int main(void)

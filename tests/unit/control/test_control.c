@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -23,6 +25,9 @@
 #include "control/commands.h"
 #include "control/protocol.h"
 #include "control/server.h"
+#include "fake_vm.h"
+#include "util/log.h"
+#include "vm/vm.h"
 
 static struct ctl_msg last_req;
 static int handled;
@@ -231,6 +236,57 @@ static void test_open(void **state)
 	assert_non_null(strstr(err, "too long"));
 }
 
+/* run -s on a VM that accepts no connection: refused at the probe's timeout, not hung. */
+static void test_open_stuck(void **state)
+{
+	struct ctl_server s;
+	struct fake_vm f;
+	struct stat st;
+	char err[256];
+	long long t;
+
+	fake_vm_start(&f, dir, FAKE_VM_BACKLOG);
+	t = fake_vm_now_ms();
+	assert_int_equal(ctl_server_open(&s, f.path, 300, err, sizeof(err)), -1);
+	t = fake_vm_now_ms() - t;
+	assert_true(t >= 250 && t < 2000);
+	assert_non_null(strstr(err, "already listens"));
+	assert_int_equal(stat(f.path, &st), 0); /* not taken over */
+	fake_vm_stop(&f);
+}
+
+/* SIGTERM while `crosvm run -s` probes a stuck VM's socket (for up to 15 s) ends it at once. */
+static void test_run_probe_sigterm(void **state)
+{
+	struct fake_vm f;
+	long long t;
+	pid_t pid;
+	int ws;
+
+	fake_vm_start(&f, dir, FAKE_VM_BACKLOG);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *argv[] = {"run", "-s", f.path, "--disable-sandbox", "/nonexistent-kernel"};
+		struct vm_config cfg;
+		char err[256];
+
+		if (config_parse_run(5, argv, &cfg, err, sizeof(err)) != PARSE_OK)
+			_exit(100);
+		log_set_level(LOG_LVL_ERROR);
+		_exit(vm_run(&cfg));
+	}
+	usleep(300 * 1000);
+	t = fake_vm_now_ms();
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	t = fake_vm_now_ms() - t;
+	assert_true(WIFSIGNALED(ws));
+	assert_int_equal(WTERMSIG(ws), SIGTERM);
+	assert_true(t < 2000);
+	fake_vm_stop(&f);
+}
+
 static struct ctl_server srv;
 
 static void *serve_once(void *arg)
@@ -292,6 +348,8 @@ int main(void)
 		cmocka_unit_test(test_process),
 		cmocka_unit_test_setup_teardown(test_open, mkdir_tmp, rm_tmp),
 		cmocka_unit_test_setup_teardown(test_client, mkdir_tmp, rm_tmp),
+		cmocka_unit_test_setup_teardown(test_open_stuck, mkdir_tmp, rm_tmp),
+		cmocka_unit_test_setup_teardown(test_run_probe_sigterm, mkdir_tmp, rm_tmp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

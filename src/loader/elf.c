@@ -50,6 +50,16 @@ int elf_load(const struct guest_memory *gm, const uint8_t *img, size_t len, stru
 		uint8_t *dst;
 
 		memcpy(&ph, img + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
+		/* What a user-space program has and a kernel never does (static busybox: TLS). */
+		if (ph.p_type == PT_INTERP || ph.p_type == PT_DYNAMIC || ph.p_type == PT_TLS) {
+			snprintf(err, errlen,
+				 "ELF file is a user-space program, not a kernel (it has a %s "
+				 "segment)",
+				 ph.p_type == PT_INTERP	   ? "PT_INTERP"
+				 : ph.p_type == PT_DYNAMIC ? "PT_DYNAMIC"
+							   : "PT_TLS");
+			return -1;
+		}
 		if (ph.p_type != PT_LOAD)
 			continue;
 		if (ph.p_filesz > ph.p_memsz || ph.p_offset > len ||

@@ -52,8 +52,7 @@ static int start_devices(struct vm *vm)
 #ifdef CROSVM_HAVE_SECCOMP
 	int r;
 
-	if (vm->cfg->sandbox && vm_seccomp_prepare(vm->cfg))
-		return -1;
+	/* The filters were compiled by vm_seccomp_check() as the VM was built. */
 	if (vm_devices_start(vm))
 		return -1;
 	if (!vm->cfg->sandbox)

@@ -258,6 +258,16 @@ static void test_elf_programs(void **state)
 	ph->p_memsz = 0;
 	ph->p_filesz = 0;
 	assert_int_equal(kernel_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	/* A static program (busybox) loads at 4 MiB like a kernel could, but has TLS. */
+	for (unsigned t = 0; t < 3; t++) {
+		static const uint32_t types[] = {PT_TLS, PT_INTERP, PT_DYNAMIC};
+
+		len = make_elf(0x400000, 0x400000, 0x400000);
+		eh->e_phnum = 2;
+		ph[1] = (Elf64_Phdr){.p_type = types[t]};
+		assert_int_equal(kernel_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "user-space program"));
+	}
 }
 
 static void test_elf_bad(void **state)

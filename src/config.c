@@ -272,8 +272,7 @@ out:
 }
 
 /* One key of --block (crosvm's names); the legacy flags' keys are in disk_key(). */
-static int block_key(struct disk_config *dc, const char *k, const char *v, char *err,
-		     size_t errlen)
+static int block_key(struct disk_config *dc, const char *k, const char *v, char *err, size_t errlen)
 {
 	bool b;
 
@@ -551,8 +550,8 @@ static const struct flag flags[] = {
 	 CFG_STR(initrd), 0, true},
 	{"params", 'p', "STRING", "kernel command line parameters (repeatable, appended)",
 	 parse_params, 0, 0, false},
-	{"mem", 'm', "MiB", "guest memory in MiB (default 256; also as size=MiB)", parse_mem, 0,
-	 0, true},
+	{"mem", 'm', "MiB", "guest memory in MiB (default 256; also as size=MiB)", parse_mem, 0, 0,
+	 true},
 	{"cpus", 'c', "N", "number of vCPUs (default 1; also as num-cores=N)", parse_cpus, 0, 0,
 	 true},
 	{"serial", 0, "type=TYPE[,num=N][,path=P][,console=BOOL][,stdin=BOOL]",
@@ -606,7 +605,8 @@ static const struct flag flags[] = {
 	 "log a system call outside a policy and let it proceed,\n"
 	 "instead of killing the process (to repair a policy)",
 	 parse_switch, CFG_BOOL(seccomp_log_failures), true, false},
-	{"log-level", 0, "LEVEL", "error, warn, info (default) or debug", parse_log_level, 0, 0, false},
+	{"log-level", 0, "LEVEL", "error, warn, info (default) or debug", parse_log_level, 0, 0,
+	 false},
 	{"syslog-tag", 0, "TAG",
 	 "also log to syslog under TAG (done anyway, as \"crosvm\",\n"
 	 "when stderr is not a terminal)",
@@ -701,8 +701,8 @@ static int validate(struct vm_config *cfg, char *err, size_t errlen)
 	uint64_t host_mib = pages > 0 && psize > 0 ? ((uint64_t)pages * (uint64_t)psize) >> 20 : 0;
 	int consoles = 0, stdins = 0;
 
-	if (cfg->seccomp_policy_dir && check_dir("seccomp-policy-dir", cfg->seccomp_policy_dir, err,
-						 errlen))
+	if (cfg->seccomp_policy_dir &&
+	    check_dir("seccomp-policy-dir", cfg->seccomp_policy_dir, err, errlen))
 		return -1;
 	if (host_mib && cfg->mem_mib > host_mib) {
 		snprintf(err, errlen, "--mem: %llu MiB is more than the host's %llu MiB",

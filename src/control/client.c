@@ -96,8 +96,8 @@ static ssize_t receive(int fd, uint8_t *buf, size_t cap, const char *path, int64
 	return (size_t)n > cap ? (ssize_t)cap : n;
 }
 
-int ctl_transact(const char *path, const struct ctl_msg *req, struct ctl_msg *resp,
-		 int timeout_ms, char *err, size_t errlen)
+int ctl_transact(const char *path, const struct ctl_msg *req, struct ctl_msg *resp, int timeout_ms,
+		 char *err, size_t errlen)
 {
 	/* One byte more than the largest message tells "too long" from "just fits". */
 	uint8_t buf[CTL_MAX_MSG + 1];

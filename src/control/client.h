@@ -17,7 +17,7 @@
  * -ECONNREFUSED: no VM there), -EPROTO (a malformed or unexpected answer), or
  * the VM's own errno for a refused request.
  */
-int ctl_transact(const char *path, const struct ctl_msg *req, struct ctl_msg *resp,
-		 int timeout_ms, char *err, size_t errlen);
+int ctl_transact(const char *path, const struct ctl_msg *req, struct ctl_msg *resp, int timeout_ms,
+		 char *err, size_t errlen);
 
 #endif

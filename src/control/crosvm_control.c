@@ -30,8 +30,7 @@ const char *crosvm_client_last_error(void)
 }
 
 /* One request; the answer in *resp. Sets errno and the last error on failure. */
-static bool call(const char *socket_path, const struct ctl_msg *req, struct ctl_msg *resp,
-		 int ms)
+static bool call(const char *socket_path, const struct ctl_msg *req, struct ctl_msg *resp, int ms)
 {
 	int r;
 

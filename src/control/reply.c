@@ -99,8 +99,7 @@ int ctl_reply_check(uint16_t req_type, const struct ctl_msg *resp, char *err, si
 			 want ? type_name(want) : "none");
 		return -EPROTO;
 	}
-	if (want == CTL_RESP_BALLOON_STATS &&
-	    (resp->u.stats.valid >> CTL_BALLOON_STATS_MAX) != 0) {
+	if (want == CTL_RESP_BALLOON_STATS && (resp->u.stats.valid >> CTL_BALLOON_STATS_MAX) != 0) {
 		snprintf(err, errlen, "bad answer: statistics flagged beyond the %d known",
 			 CTL_BALLOON_STATS_MAX);
 		return -EPROTO;

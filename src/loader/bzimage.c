@@ -27,8 +27,10 @@ static int check_sizes(const struct setup_header *h, size_t payload, char *err, 
 	}
 	/* 2.08+: the compressed payload lies inside the protected-mode part. */
 	if ((uint64_t)h->payload_offset + h->payload_length > sys || h->payload_length == 0) {
-		snprintf(err, errlen, "bzImage corrupt: its payload (%u bytes at %u) is outside "
-			 "the kernel", h->payload_length, h->payload_offset);
+		snprintf(err, errlen,
+			 "bzImage corrupt: its payload (%u bytes at %u) is outside "
+			 "the kernel",
+			 h->payload_length, h->payload_offset);
 		return -1;
 	}
 	/* 2.10+: the memory it needs to decompress in place, at least the payload. */

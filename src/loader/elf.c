@@ -94,7 +94,8 @@ int elf_load(const struct guest_memory *gm, const uint8_t *img, size_t len, stru
 		if (!phys_found && eh.e_entry >= ph.p_paddr && eh.e_entry - ph.p_paddr < ph.p_memsz)
 			phys_found = true;
 		/* Else the entry may be virtual: translated through its segment. */
-		if (!virt_found && eh.e_entry >= ph.p_vaddr && eh.e_entry - ph.p_vaddr < ph.p_memsz) {
+		if (!virt_found && eh.e_entry >= ph.p_vaddr &&
+		    eh.e_entry - ph.p_vaddr < ph.p_memsz) {
 			virt_entry = ph.p_paddr + (eh.e_entry - ph.p_vaddr);
 			virt_found = true;
 		}

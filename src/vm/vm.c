@@ -184,8 +184,7 @@ int vm_run(const struct vm_config *cfg)
 	 * wait, and a signal must still end crosvm meanwhile.
 	 */
 	if (cfg->socket_path) {
-		if (ctl_server_open(&vm->ctl, cfg->socket_path, CTL_TIMEOUT_MS, err,
-				    sizeof(err))) {
+		if (ctl_server_open(&vm->ctl, cfg->socket_path, CTL_TIMEOUT_MS, err, sizeof(err))) {
 			log_err("%s", err);
 			vm_free(vm);
 			return EXIT_BAD_INPUT;

@@ -430,10 +430,14 @@ static void test_usage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),      cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_errors),	      cmocka_unit_test(test_serial),
-		cmocka_unit_test(test_disks),	      cmocka_unit_test(test_control_flags),
-		cmocka_unit_test(test_sandbox_flags), cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_serial),
+		cmocka_unit_test(test_disks),
+		cmocka_unit_test(test_control_flags),
+		cmocka_unit_test(test_sandbox_flags),
+		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_numbers_and_repeats),
 		cmocka_unit_test(test_short_switches),
 		cmocka_unit_test(test_policy_dir),

@@ -84,8 +84,7 @@ static void test_deadlines(void **state)
 		assert_int_equal(ctl_transact(longp, &req, &resp, 100, err, sizeof(err)),
 				 -ENAMETOOLONG);
 		req.type = CTL_RESP_OK; /* not a request */
-		assert_int_equal(ctl_transact(f.path, &req, &resp, 100, err, sizeof(err)),
-				 -EINVAL);
+		assert_int_equal(ctl_transact(f.path, &req, &resp, 100, err, sizeof(err)), -EINVAL);
 	}
 }
 

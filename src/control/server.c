@@ -25,6 +25,7 @@ void ctl_error(struct ctl_msg *resp, int err, const char *fmt, ...)
 	resp->type = CTL_RESP_ERR;
 	resp->u.error.err = err;
 	va_start(ap, fmt);
+	// NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is just above
 	vsnprintf(resp->u.error.text, sizeof(resp->u.error.text), fmt, ap);
 	va_end(ap);
 }

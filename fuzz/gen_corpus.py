@@ -32,6 +32,8 @@ def bzimage(setup_sects=1, payload=512, version=0x020F, init_size=0x10000, trunc
     struct.pack_into("<H", img, 0x236, 0x0001)  # xloadflags: XLF_KERNEL_64
     struct.pack_into("<I", img, 0x238, 2047)  # cmdline_size
     struct.pack_into("<I", img, 0x260, init_size)
+    struct.pack_into("<I", img, 0x1F4, payload // 16)  # syssize, 16-byte units
+    struct.pack_into("<II", img, 0x248, 0, max(payload // 2, 1))  # payload offset, length
     for i in range((setup_sects + 1) * 512, len(img)):
         img[i] = 0xCC
     # The loader takes the initrd size from the last 4 bytes: 64 KiB.
@@ -217,6 +219,14 @@ def main():
     put(t, "disk-resize", msg(6, struct.pack("<IIQ", 1, 0, 1 << 30)))
     put(t, "response-as-request", msg(0x100))
     put(t, "bad-length", msg(4, b"\0" * 4))
+    t = "fuzz_control_reply"
+    # A request selector byte (0 stop .. 5 disk resize), then the VM's answer.
+    put(t, "ok-to-stop", bytes([0]) + msg(0x100))
+    put(t, "stats-to-stats", bytes([4]) + msg(0x102, struct.pack("<19Q", 0, 4096, 1 << 4, *([7] * 16))))
+    put(t, "stats-to-stop", bytes([0]) + msg(0x102, b"\0" * 152))
+    put(t, "echoed-request", bytes([1]) + msg(2))
+    put(t, "error-escapes", bytes([5]) + msg(0x101, struct.pack("<i", 28) + b"\x1b[2J\r\nfull\\".ljust(200, b"\0")))
+    put(t, "error-empty", bytes([3]) + msg(0x101, b"\0" * 204))
     t = "fuzz_virtio_balloon"
     def chain(q, bufs):
         """Op q (0 inflate, 1 deflate, 2 stats) with bufs of (bytes, writable)."""

@@ -5,10 +5,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/macros.h"
@@ -55,6 +57,18 @@ static char *split_kv(const char *flag, char *kv, char *err, size_t errlen)
 	*eq = '\0';
 	return eq + 1;
 }
+
+/* "true" when kv is one of the boolean keys given bare (no '='), else NULL. */
+static const char *bare_bool(const char *kv, const char *const *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(kv, keys[i]))
+			return "true";
+	}
+	return NULL;
+}
+
+static const char *const serial_bools[] = {"console", "stdin"};
 
 static int parse_bool_key(const char *flag, const char *k, const char *v, bool *out, char *err,
 			  size_t errlen)
@@ -139,7 +153,8 @@ static int serial_check(const struct serial_spec *s, const struct vm_config *cfg
 int config_parse_serial(const char *value, struct vm_config *cfg, char *err, size_t errlen)
 {
 	struct serial_spec s = {.sc = {.configured = true, .type = SERIAL_SINK}, .num = 1};
-	char *copy = strdup(value), *save = NULL, *kv, *v;
+	char *copy = strdup(value), *save = NULL, *kv;
+	const char *v;
 	int ret = -1;
 
 	if (!copy) {
@@ -147,7 +162,10 @@ int config_parse_serial(const char *value, struct vm_config *cfg, char *err, siz
 		return -1;
 	}
 	for (kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		v = split_kv("serial", kv, err, errlen);
+		/* crosvm's bare boolean keys: "console" is "console=true". */
+		v = bare_bool(kv, serial_bools, ARRAY_SIZE(serial_bools));
+		if (!v)
+			v = split_kv("serial", kv, err, errlen);
 		if (!v || serial_key(&s, kv, v, err, errlen))
 			goto out;
 	}
@@ -253,6 +271,80 @@ out:
 	return ret;
 }
 
+/* One key of --block (crosvm's names); the legacy flags' keys are in disk_key(). */
+static int block_key(struct disk_config *dc, const char *k, const char *v, char *err, size_t errlen)
+{
+	bool b;
+
+	if (!strcmp(k, "path")) {
+		if (!*v) {
+			snprintf(err, errlen, "--block: path is empty");
+			return -1;
+		}
+		free(dc->path);
+		dc->path = strdup(v);
+		return dc->path ? 0 : -1;
+	}
+	if (!strcmp(k, "ro") || !strcmp(k, "root")) {
+		if (parse_bool_key("block", k, v, &b, err, errlen))
+			return -1;
+		if (!strcmp(k, "ro"))
+			dc->read_only = b;
+		else
+			dc->root = b;
+		return 0;
+	}
+	if (!strcmp(k, "direct"))
+		return disk_key("block", dc, "o_direct", v, err, errlen);
+	if (!strcmp(k, "block-size"))
+		return disk_key("block", dc, "block_size", v, err, errlen);
+	if (!strcmp(k, "sparse") || !strcmp(k, "id"))
+		return disk_key("block", dc, k, v, err, errlen);
+	snprintf(err, errlen, "--block: unknown option '%s'", k);
+	return -1;
+}
+
+static const char *const block_bools[] = {"ro", "root", "sparse", "direct"};
+
+int config_parse_block(const char *value, struct vm_config *cfg, char *err, size_t errlen)
+{
+	struct disk_config dc = {.sparse = true};
+	char *copy = strdup(value), *save = NULL, *kv;
+	const char *k, *v;
+	bool first = true;
+	int ret = -1;
+
+	if (!copy) {
+		snprintf(err, errlen, "--block: out of memory");
+		return -1;
+	}
+	for (kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save), first = false) {
+		k = kv;
+		v = bare_bool(kv, block_bools, ARRAY_SIZE(block_bools));
+		/* The first value may be the path alone, as crosvm takes it. */
+		if (!v && first && !strchr(kv, '=')) {
+			v = kv;
+			k = "path";
+		}
+		if (!v)
+			v = split_kv("block", kv, err, errlen);
+		if (!v || block_key(&dc, k, v, err, errlen))
+			goto out;
+	}
+	if (!dc.path) {
+		snprintf(err, errlen, "--block: path= is required");
+		goto out;
+	}
+	if (disk_add("block", &dc, cfg, err, errlen))
+		goto out;
+	dc.path = NULL;
+	ret = 0;
+out:
+	free(dc.path);
+	free(copy);
+	return ret;
+}
+
 struct flag;
 
 /*
@@ -276,6 +368,7 @@ struct flag {
 	/* For the handlers that several rows share: */
 	size_t field;  /* offsetof() the vm_config member to set */
 	unsigned bits; /* the row's variant */
+	bool once;     /* given twice is an error (as crosvm refuses a second -m) */
 };
 
 /* A member's offset for a shared handler; a member of another type does not compile. */
@@ -350,6 +443,8 @@ static enum parse_result parse_mem(const struct flag *fl, const char *v, struct 
 {
 	uint64_t n;
 
+	if (!strncmp(v, "size=", 5)) /* crosvm's -m size=N */
+		v += 5;
 	if (!parse_u64(v, &n)) {
 		snprintf(err, errlen, "--mem: '%s' is not a number of MiB", v);
 		return PARSE_ERROR;
@@ -367,6 +462,8 @@ static enum parse_result parse_cpus(const struct flag *fl, const char *v, struct
 {
 	uint64_t n;
 
+	if (!strncmp(v, "num-cores=", 10)) /* crosvm's -c num-cores=N */
+		v += 10;
 	if (!parse_u64(v, &n)) {
 		snprintf(err, errlen, "--cpus: '%s' is not a number", v);
 		return PARSE_ERROR;
@@ -397,6 +494,12 @@ static enum parse_result parse_disk(const struct flag *fl, const char *v, struct
 
 	return config_parse_disk(fl->name, v, read_only, root, cfg, err, errlen) ? PARSE_ERROR
 										 : PARSE_OK;
+}
+
+static enum parse_result parse_block(const struct flag *fl, const char *v, struct vm_config *cfg,
+				     char *err, size_t errlen)
+{
+	return config_parse_block(v, cfg, err, errlen) ? PARSE_ERROR : PARSE_OK;
 }
 
 static enum parse_result parse_video_encoder(const struct flag *fl, const char *v,
@@ -444,64 +547,71 @@ static enum parse_result parse_syslog_tag(const struct flag *fl, const char *v,
 /* In the order of the help. */
 static const struct flag flags[] = {
 	{"initrd", 'i', "PATH", "initial ramdisk to load with the kernel", parse_path,
-	 CFG_STR(initrd), 0},
+	 CFG_STR(initrd), 0, true},
 	{"params", 'p', "STRING", "kernel command line parameters (repeatable, appended)",
-	 parse_params, 0, 0},
-	{"mem", 'm', "MiB", "guest memory in MiB (default 256)", parse_mem, 0, 0},
-	{"cpus", 'c', "N", "number of vCPUs (default 1)", parse_cpus, 0, 0},
+	 parse_params, 0, 0, false},
+	{"mem", 'm', "MiB", "guest memory in MiB (default 256; also as size=MiB)", parse_mem, 0, 0,
+	 true},
+	{"cpus", 'c', "N", "number of vCPUs (default 1; also as num-cores=N)", parse_cpus, 0, 0,
+	 true},
 	{"serial", 0, "type=TYPE[,num=N][,path=P][,console=BOOL][,stdin=BOOL]",
 	 "configure COM port N (1-4, default 1); TYPE is stdout,\n"
 	 "file (needs path=), sink or syslog. Without any --serial,\n"
 	 "COM1 is type=stdout,console=true,stdin=true. console=true\n"
 	 "adds console=ttyS<N-1> to the kernel command line.",
-	 parse_serial, 0, 0},
+	 parse_serial, 0, 0, false},
 	{"root", 'r', "PATH[,OPTS]", "read-only root disk (/dev/vda; adds root=/dev/vda ro)",
-	 parse_disk, 0, DISK_READ_ONLY | DISK_ROOT},
+	 parse_disk, 0, DISK_READ_ONLY | DISK_ROOT, false},
 	{"rwroot", 0, "PATH[,OPTS]", "writable root disk (adds root=/dev/vda rw)", parse_disk, 0,
-	 DISK_ROOT},
+	 DISK_ROOT, false},
 	{"disk", 'd', "PATH[,OPTS]", "read-only disk (/dev/vdb, ... in the order given)",
-	 parse_disk, 0, DISK_READ_ONLY},
+	 parse_disk, 0, DISK_READ_ONLY, false},
 	{"rwdisk", 0, "PATH[,OPTS]",
 	 "writable disk. OPTS: sparse=BOOL (default true: discard\n"
 	 "punches holes), block_size=N (default 512), id=STR\n"
 	 "(up to 20 bytes), o_direct=BOOL (default false)",
-	 parse_disk, 0, 0},
+	 parse_disk, 0, 0, false},
+	{"block", 0, "path=P[,ro][,root][,sparse=B][,block-size=N][,id=S][,direct=B]",
+	 "a disk as crosvm takes it: read-only with ro, /dev/vda\n"
+	 "(root=/dev/vda) with root; bare keys mean =true",
+	 parse_block, 0, 0, false},
 	{"no-rng", 0, NULL, "omit the virtio-rng entropy device", parse_switch, CFG_BOOL(rng),
-	 false},
+	 false, false},
 	{"socket", 's', "PATH",
 	 "control socket (crosvm stop|suspend|resume|balloon|\n"
 	 "balloon_stats|disk resize talk to it); in a directory,\n"
 	 "PATH/crosvm-PID.sock. Removed when the VM ends.",
-	 parse_path, CFG_STR(socket_path), PATH_NONEMPTY},
+	 parse_path, CFG_STR(socket_path), PATH_NONEMPTY, true},
 	{"balloon", 0, NULL, "with or without the virtio-balloon device (default: with)",
-	 parse_switch, CFG_BOOL(balloon), true},
-	{"no-balloon", 0, NULL, NULL, parse_switch, CFG_BOOL(balloon), false},
+	 parse_switch, CFG_BOOL(balloon), true, false},
+	{"no-balloon", 0, NULL, NULL, parse_switch, CFG_BOOL(balloon), false, false},
 	{"video-encoder", 0, "[=libavcodec]",
 	 "add a virtio-video encoder (H.264, VP8, VP9 from NV12\n"
 	 "or I420 frames), encoding with libavcodec",
-	 parse_video_encoder, 0, 0},
+	 parse_video_encoder, 0, 0, false},
 	{"disable-sandbox", 0, NULL,
 	 "run the devices inside the VMM process, unjailed and\n"
 	 "without seccomp (debugging; hosts without user namespaces)",
-	 parse_switch, CFG_BOOL(sandbox), false},
+	 parse_switch, CFG_BOOL(sandbox), false, false},
 	{"pivot-root", 0, "DIR",
 	 "empty directory each jailed device sees as / (default\n"
 	 "/var/empty, created if missing)",
-	 parse_path, CFG_STR(pivot_root), PATH_ABSOLUTE},
+	 parse_path, CFG_STR(pivot_root), PATH_ABSOLUTE, false},
 	{"seccomp-policy-dir", 0, "DIR",
 	 "read seccomp policies (*.policy) from DIR; a file missing\n"
 	 "there comes from the copies built into crosvm",
-	 parse_path, CFG_STR(seccomp_policy_dir), PATH_ABSOLUTE},
+	 parse_path, CFG_STR(seccomp_policy_dir), PATH_ABSOLUTE, false},
 	{"seccomp-log-failures", 0, NULL,
 	 "log a system call outside a policy and let it proceed,\n"
 	 "instead of killing the process (to repair a policy)",
-	 parse_switch, CFG_BOOL(seccomp_log_failures), true},
-	{"log-level", 0, "LEVEL", "error, warn, info (default) or debug", parse_log_level, 0, 0},
+	 parse_switch, CFG_BOOL(seccomp_log_failures), true, false},
+	{"log-level", 0, "LEVEL", "error, warn, info (default) or debug", parse_log_level, 0, 0,
+	 false},
 	{"syslog-tag", 0, "TAG",
 	 "also log to syslog under TAG (done anyway, as \"crosvm\",\n"
 	 "when stderr is not a terminal)",
-	 parse_syslog_tag, 0, 0},
-	{"help", 'h', NULL, "show this help", parse_help, 0, 0},
+	 parse_syslog_tag, 0, 0, false},
+	{"help", 'h', NULL, "show this help", parse_help, 0, 0, false},
 };
 
 static const struct flag *find_flag(const char *arg, const char **inline_value)
@@ -521,7 +631,9 @@ static const struct flag *find_flag(const char *arg, const char **inline_value)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
 		if (flags[i].short_name && arg[1] == flags[i].short_name) {
-			/* "-m512" style: the value follows the letter. */
+			/* "-m512" style: the value follows the letter; a switch takes none. */
+			if (arg[2] && !flags[i].help_arg)
+				return NULL;
 			*inline_value = arg[2] ? arg + 2 : NULL;
 			return &flags[i];
 		}
@@ -530,8 +642,8 @@ static const struct flag *find_flag(const char *arg, const char **inline_value)
 }
 
 /* Parses the flag argv[*i], and the next argument if it is the flag's value. */
-static enum parse_result parse_flag(int argc, char **argv, int *i, struct vm_config *cfg, char *err,
-				    size_t errlen)
+static enum parse_result parse_flag(int argc, char **argv, int *i, struct vm_config *cfg,
+				    bool *seen, char *err, size_t errlen)
 {
 	const char *v;
 	const struct flag *fl = find_flag(argv[*i], &v);
@@ -540,6 +652,11 @@ static enum parse_result parse_flag(int argc, char **argv, int *i, struct vm_con
 		snprintf(err, errlen, "unknown flag '%s' (see crosvm run --help)", argv[*i]);
 		return PARSE_ERROR;
 	}
+	if (fl->once && seen[fl - flags]) {
+		snprintf(err, errlen, "--%s: given twice", fl->name);
+		return PARSE_ERROR;
+	}
+	seen[fl - flags] = true;
 	if (fl->help_arg && !value_optional(fl) && !v) {
 		if (*i + 1 >= argc) {
 			snprintf(err, errlen, "--%s: needs a value", fl->name);
@@ -562,12 +679,31 @@ static void set_defaults(struct vm_config *cfg)
 	cfg->sandbox = true;
 }
 
+/* A directory flag's value must name an existing directory. */
+static int check_dir(const char *flag, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		snprintf(err, errlen, "--%s: '%s': %s", flag, path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "--%s: '%s' is not a directory", flag, path);
+		return -1;
+	}
+	return 0;
+}
+
 static int validate(struct vm_config *cfg, char *err, size_t errlen)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
 	uint64_t host_mib = pages > 0 && psize > 0 ? ((uint64_t)pages * (uint64_t)psize) >> 20 : 0;
 	int consoles = 0, stdins = 0;
 
+	if (cfg->seccomp_policy_dir &&
+	    check_dir("seccomp-policy-dir", cfg->seccomp_policy_dir, err, errlen))
+		return -1;
 	if (host_mib && cfg->mem_mib > host_mib) {
 		snprintf(err, errlen, "--mem: %llu MiB is more than the host's %llu MiB",
 			 (unsigned long long)cfg->mem_mib, (unsigned long long)host_mib);
@@ -612,6 +748,7 @@ static enum parse_result finish(struct vm_config *cfg, char *err, size_t errlen)
 enum parse_result config_parse_run(int argc, char **argv, struct vm_config *cfg, char *err,
 				   size_t errlen)
 {
+	bool seen[ARRAY_SIZE(flags)] = {0};
 	int i;
 
 	set_defaults(cfg);
@@ -632,7 +769,7 @@ enum parse_result config_parse_run(int argc, char **argv, struct vm_config *cfg,
 			cfg->kernel = arg;
 			continue;
 		}
-		r = parse_flag(argc, argv, &i, cfg, err, errlen);
+		r = parse_flag(argc, argv, &i, cfg, seen, err, errlen);
 		if (r != PARSE_OK)
 			return r;
 	}

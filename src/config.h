@@ -79,6 +79,8 @@ int config_parse_serial(const char *value, struct vm_config *cfg, char *err, siz
 /* Parses one disk flag's value (PATH[,key=value...]) into cfg (exposed for tests). */
 int config_parse_disk(const char *flag, const char *value, bool read_only, bool root,
 		      struct vm_config *cfg, char *err, size_t errlen);
+/* Parses one --block value (crosvm's syntax: path=P[,ro][,root][,...]) into cfg. */
+int config_parse_block(const char *value, struct vm_config *cfg, char *err, size_t errlen);
 /* The kernel command line: the -p params plus what the config implies (console=). Heap. */
 char *config_kernel_cmdline(const struct vm_config *cfg);
 /* The `crosvm run --help` text, generated from the table of flags. */

@@ -1,32 +1,34 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* crosvm: command line -> config -> run; subcommands. */
+/* crosvm: global options, then a command: run, or a control-socket subcommand. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
-#include "control/client.h"
+#include "control/commands.h"
 #include "util/log.h"
 #include "vm/vm.h"
 
-static const char usage[] =
-	"Usage: crosvm COMMAND [ARGS]\n"
-	"\n"
-	"crosvm-c, a virtual machine monitor for Linux/KVM.\n"
-	"\n"
-	"Commands:\n"
-	"  run      start a new VM (crosvm run --help for its options)\n"
-	"  stop SOCKET              stop the VM listening on SOCKET (run -s)\n"
-	"  suspend SOCKET           pause its vCPUs and devices\n"
-	"  resume SOCKET            let them go on\n"
-	"  balloon SIZE SOCKET      set the balloon to SIZE bytes (K/M/G allowed)\n"
-	"  balloon_stats SOCKET     the guest's memory statistics\n"
-	"  disk resize INDEX SIZE SOCKET\n"
-	"                           grow writable disk INDEX (0 = /dev/vda)\n"
-	"  version  show the version\n"
-	"\n"
-	"Options:\n"
-	"  -h, --help  show this help\n";
+static void usage(FILE *f)
+{
+	fputs("Usage: crosvm [--log-level LEVEL] [--syslog-tag TAG] COMMAND [ARGS]\n"
+	      "\n"
+	      "crosvm-c, a virtual machine monitor for Linux/KVM.\n"
+	      "\n"
+	      "Commands (each has its own --help):\n"
+	      "  run [OPTIONS] KERNEL       start a new VM\n",
+	      f);
+	ctl_commands_usage(f);
+	fputs("  version                    show the version\n"
+	      "\n"
+	      "Options (before COMMAND; also accepted by run itself):\n"
+	      "  --log-level LEVEL          error, warn, info (default) or debug\n"
+	      "  --syslog-tag TAG           also log to syslog under TAG\n"
+	      "  -h, --help                 show this help\n",
+	      f);
+}
 
 static int cmd_run(int argc, char **argv)
 {
@@ -53,29 +55,92 @@ static int cmd_run(int argc, char **argv)
 	return status;
 }
 
-int main(int argc, char **argv)
+/*
+ * The options before the command, as crosvm takes them: they go to `run` in
+ * front of its own arguments (which may override them). Returns the index of
+ * the command in argv, or -1 after an error message.
+ */
+static int global_options(int argc, char **argv, char **run_argv, int *nrun)
 {
-	int status;
+	int i;
 
-	/* A closed stdout must end in an orderly stop, not a silent death by SIGPIPE. */
-	signal(SIGPIPE, SIG_IGN);
-	if (argc < 2) {
-		fputs(usage, stderr);
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		bool level = !strncmp(a, "--log-level", 11), tag = !strncmp(a, "--syslog-tag", 12);
+		size_t n = level ? 11 : 12;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+			return i;
+		if (!strcmp(a, "--version"))
+			return i;
+		if (!(level || tag) || (a[n] != '\0' && a[n] != '=')) {
+			fprintf(stderr, "crosvm: unknown option '%s' (see crosvm --help)\n", a);
+			return -1;
+		}
+		run_argv[(*nrun)++] = argv[i];
+		if (a[n] == '\0') {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "crosvm: %s: needs a value\n", a);
+				return -1;
+			}
+			run_argv[(*nrun)++] = argv[++i];
+		}
+	}
+	return i;
+}
+
+/* Output that did not reach stdout (a full disk, a closed pipe) is a failure. */
+static int flush_stdout(int status)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return status;
+	fprintf(stderr, "crosvm: cannot write to stdout: %s\n", strerror(errno));
+	return status ? status : EXIT_RUNTIME;
+}
+
+static int dispatch(int argc, char **argv)
+{
+	char **run_argv = calloc((size_t)argc + 1, sizeof(*run_argv));
+	int cmd, nrun = 1, status;
+	const char *c;
+
+	if (!run_argv) {
+		fprintf(stderr, "crosvm: out of memory\n");
+		return EXIT_RUNTIME;
+	}
+	run_argv[0] = "run";
+	cmd = global_options(argc, argv, run_argv, &nrun);
+	if (cmd < 0 || cmd >= argc) {
+		if (cmd >= 0)
+			usage(stderr);
+		free(run_argv);
 		return EXIT_BAD_INPUT;
 	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		fputs(usage, stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+	c = argv[cmd];
+	if (!strcmp(c, "-h") || !strcmp(c, "--help") || !strcmp(c, "help")) {
+		usage(stdout);
+		status = EXIT_OK;
+	} else if (!strcmp(c, "version") || !strcmp(c, "--version")) {
 		printf("crosvm-c %s\n", CROSVM_VERSION);
-		return EXIT_OK;
+		status = EXIT_OK;
+	} else if (!strcmp(c, "run")) {
+		for (int i = cmd + 1; i < argc; i++)
+			run_argv[nrun++] = argv[i];
+		status = cmd_run(nrun, run_argv);
+	} else {
+		status = ctl_command(argc - cmd, argv + cmd);
+		if (status < 0) {
+			fprintf(stderr, "crosvm: unknown command '%s' (see crosvm --help)\n", c);
+			status = EXIT_BAD_INPUT;
+		}
 	}
-	if (!strcmp(argv[1], "run"))
-		return cmd_run(argc - 1, argv + 1);
-	status = ctl_command(argv[1], argc - 2, argv + 2);
-	if (status >= 0)
-		return status;
-	fprintf(stderr, "crosvm: unknown command '%s' (see crosvm --help)\n", argv[1]);
-	return EXIT_BAD_INPUT;
+	free(run_argv);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	/* A closed stdout must end in an orderly stop, not a silent death by SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	return flush_stdout(dispatch(argc, argv));
 }

@@ -25,6 +25,7 @@ void ctl_error(struct ctl_msg *resp, int err, const char *fmt, ...)
 	resp->type = CTL_RESP_ERR;
 	resp->u.error.err = err;
 	va_start(ap, fmt);
+	// NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is just above
 	vsnprintf(resp->u.error.text, sizeof(resp->u.error.text), fmt, ap);
 	va_end(ap);
 }
@@ -39,23 +40,37 @@ static int fill_addr(struct sockaddr_un *a, const char *path)
 	return 0;
 }
 
-/* Whether a VM answers on path (a stale socket file refuses the connection). */
-static bool live(const struct sockaddr_un *a)
+enum peer { PEER_NONE, PEER_LIVE, PEER_STUCK };
+
+/*
+ * Whether a VM listens on path: a stale socket file refuses the connection; a
+ * listener whose queue stays full for timeout_ms (connect() waits as long as
+ * SO_SNDTIMEO allows) is a stuck VM, still not ours to replace.
+ */
+static enum peer probe(const struct sockaddr_un *a, int timeout_ms)
 {
+	struct timeval tv = {.tv_sec = timeout_ms / 1000,
+			     .tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000};
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	bool ok;
+	enum peer p = PEER_NONE;
 
 	if (fd < 0)
-		return false;
-	ok = connect(fd, (const struct sockaddr *)a, sizeof(*a)) == 0;
+		return PEER_NONE;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (const struct sockaddr *)a, sizeof(*a)) == 0)
+		p = PEER_LIVE;
+	else if (errno == EAGAIN || errno == EINTR)
+		p = PEER_STUCK;
 	close(fd);
-	return ok;
+	return p;
 }
 
-int ctl_server_open(struct ctl_server *s, const char *path, char *err, size_t errlen)
+int ctl_server_open(struct ctl_server *s, const char *path, int probe_timeout_ms, char *err,
+		    size_t errlen)
 {
 	struct sockaddr_un a;
 	struct stat st;
+	enum peer peer;
 	int n;
 
 	s->fd = -1;
@@ -77,9 +92,11 @@ int ctl_server_open(struct ctl_server *s, const char *path, char *err, size_t er
 			s->path[0] = '\0';
 			return -1;
 		}
-		if (live(&a)) {
-			snprintf(err, errlen, "--socket '%s': a running VM already listens there",
-				 s->path);
+		peer = probe(&a, probe_timeout_ms);
+		if (peer != PEER_NONE) {
+			snprintf(err, errlen, "--socket '%s': a running VM already listens there%s",
+				 s->path,
+				 peer == PEER_STUCK ? " (it accepts no connection: stuck?)" : "");
 			s->path[0] = '\0';
 			return -1;
 		}

@@ -27,10 +27,12 @@ struct ctl_handler {
 
 /*
  * Listens on path, or on PATH/crosvm-PID.sock when path is a directory.
- * Refuses when a live VM answers there; replaces a stale socket. Returns 0,
- * or -1 with a one-line reason in err.
+ * Refuses when a VM listens there (also one that accepts no connection within
+ * probe_timeout_ms); replaces a stale socket. Returns 0, or -1 with a
+ * one-line reason in err.
  */
-int ctl_server_open(struct ctl_server *s, const char *path, char *err, size_t errlen);
+int ctl_server_open(struct ctl_server *s, const char *path, int probe_timeout_ms, char *err,
+		    size_t errlen);
 /* Closes and unlinks the socket (idempotent). */
 void ctl_server_close(struct ctl_server *s);
 /* Accepts one connection and serves its one request; never waits long on a silent client. */

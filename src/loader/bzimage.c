@@ -12,6 +12,36 @@
 #define ENTRY64_OFFSET	0x200
 #define DEFAULT_CMDLINE 255
 
+/* The header's sizes against the file: a truncated or corrupt image is refused here. */
+static int check_sizes(const struct setup_header *h, size_t payload, char *err, size_t errlen)
+{
+	/* syssize: the protected-mode part in 16-byte units (the file may carry more). */
+	uint64_t sys = (uint64_t)h->syssize * 16;
+
+	if (sys == 0 || sys > payload) {
+		snprintf(err, errlen,
+			 "bzImage truncated: its header gives %llu bytes of kernel after setup, "
+			 "the file has %zu",
+			 (unsigned long long)sys, payload);
+		return -1;
+	}
+	/* 2.08+: the compressed payload lies inside the protected-mode part. */
+	if ((uint64_t)h->payload_offset + h->payload_length > sys || h->payload_length == 0) {
+		snprintf(err, errlen,
+			 "bzImage corrupt: its payload (%u bytes at %u) is outside "
+			 "the kernel",
+			 h->payload_length, h->payload_offset);
+		return -1;
+	}
+	/* 2.10+: the memory it needs to decompress in place, at least the payload. */
+	if (h->init_size < sys) {
+		snprintf(err, errlen, "bzImage corrupt: init_size %u is smaller than the kernel",
+			 h->init_size);
+		return -1;
+	}
+	return 0;
+}
+
 int bzimage_load(const struct guest_memory *gm, const uint8_t *img, size_t len,
 		 struct kernel_info *ki, char *err, size_t errlen)
 {
@@ -50,6 +80,8 @@ int bzimage_load(const struct guest_memory *gm, const uint8_t *img, size_t len,
 		return -1;
 	}
 	payload = len - setup_size;
+	if (check_sizes(h, payload, err, errlen))
+		return -1;
 	/* The kernel decompresses in place: it needs init_size bytes from its load address. */
 	load_end = X86_KERNEL_ADDR + (h->init_size > payload ? h->init_size : payload);
 	dst = gm_ptr(gm, X86_KERNEL_ADDR, load_end - X86_KERNEL_ADDR);

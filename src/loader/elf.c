@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arch/x86_64/layout.h"
+
 #define ELF_CMDLINE_MAX		 2047
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define MAX_NOTES		 256 /* per PT_NOTE segment: a kernel has a handful */
@@ -111,8 +113,8 @@ int elf_load(const struct guest_memory *gm, const uint8_t *img, size_t len, stru
 	     char *err, size_t errlen)
 {
 	Elf64_Ehdr eh;
-	uint64_t entry, end = 0;
-	bool entry_found = false;
+	uint64_t entry, virt_entry = 0, end = 0;
+	bool entry_found, phys_found = false, virt_found = false;
 	int loads = 0;
 
 	if (len < sizeof(eh)) {
@@ -123,6 +125,13 @@ int elf_load(const struct guest_memory *gm, const uint8_t *img, size_t len, stru
 	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh.e_ident[EI_DATA] != ELFDATA2LSB) {
 		snprintf(err, errlen, "ELF kernel is not 64-bit little-endian");
+		return -1;
+	}
+	if (eh.e_type != ET_EXEC) {
+		snprintf(err, errlen,
+			 "ELF file is not a kernel: type %u, not an executable (a program or "
+			 "library?)",
+			 eh.e_type);
 		return -1;
 	}
 	if (eh.e_machine != EM_X86_64) {
@@ -140,11 +149,30 @@ int elf_load(const struct guest_memory *gm, const uint8_t *img, size_t len, stru
 		uint8_t *dst;
 
 		memcpy(&ph, img + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
+		/* What a user-space program has and a kernel never does (static busybox: TLS). */
+		if (ph.p_type == PT_INTERP || ph.p_type == PT_DYNAMIC || ph.p_type == PT_TLS) {
+			snprintf(err, errlen,
+				 "ELF file is a user-space program, not a kernel (it has a %s "
+				 "segment)",
+				 ph.p_type == PT_INTERP	   ? "PT_INTERP"
+				 : ph.p_type == PT_DYNAMIC ? "PT_DYNAMIC"
+							   : "PT_TLS");
+			return -1;
+		}
 		if (ph.p_type != PT_LOAD)
 			continue;
 		if (ph.p_filesz > ph.p_memsz || ph.p_offset > len ||
 		    ph.p_filesz > len - ph.p_offset) {
 			snprintf(err, errlen, "ELF segment %u lies outside the file", i);
+			return -1;
+		}
+		/* Below 1 MiB are the boot tables, page tables and ACPI: no kernel goes there. */
+		if (ph.p_paddr < X86_HIGH_MEM_START || ph.p_memsz == 0 ||
+		    ph.p_paddr + ph.p_memsz < ph.p_paddr) {
+			snprintf(err, errlen,
+				 "ELF segment %u (%#llx, %llu bytes) is not where a kernel loads "
+				 "(from 1 MiB up)",
+				 i, (unsigned long long)ph.p_paddr, (unsigned long long)ph.p_memsz);
 			return -1;
 		}
 		dst = gm_ptr(gm, ph.p_paddr, ph.p_memsz);
@@ -159,17 +187,16 @@ int elf_load(const struct guest_memory *gm, const uint8_t *img, size_t len, stru
 		if (ph.p_paddr + ph.p_memsz > end)
 			end = ph.p_paddr + ph.p_memsz;
 		/*
-		 * The entry is physical (Linux: startup_64 at 16 MiB) or virtual (linked
-		 * high): translate a virtual one through its segment.
+		 * Linux's vmlinux gives a physical entry (0x1000000) in segments linked
+		 * at 0xffffffff81000000: look for it by physical address first.
 		 */
-		if (!entry_found && eh.e_entry >= ph.p_paddr &&
-		    eh.e_entry - ph.p_paddr < ph.p_memsz) {
-			entry = eh.e_entry;
-			entry_found = true;
-		} else if (!entry_found && eh.e_entry >= ph.p_vaddr &&
-			   eh.e_entry - ph.p_vaddr < ph.p_memsz) {
-			entry = ph.p_paddr + (eh.e_entry - ph.p_vaddr);
-			entry_found = true;
+		if (!phys_found && eh.e_entry >= ph.p_paddr && eh.e_entry - ph.p_paddr < ph.p_memsz)
+			phys_found = true;
+		/* Else the entry may be virtual: translated through its segment. */
+		if (!virt_found && eh.e_entry >= ph.p_vaddr &&
+		    eh.e_entry - ph.p_vaddr < ph.p_memsz) {
+			virt_entry = ph.p_paddr + (eh.e_entry - ph.p_vaddr);
+			virt_found = true;
 		}
 		loads++;
 	}
@@ -177,6 +204,9 @@ int elf_load(const struct guest_memory *gm, const uint8_t *img, size_t len, stru
 		snprintf(err, errlen, "ELF kernel has no loadable segment");
 		return -1;
 	}
+	entry_found = phys_found || virt_found;
+	if (!phys_found && virt_found)
+		entry = virt_entry;
 	switch (pvh_entry(img, len, &eh, &ki->entry, err, errlen)) {
 	case 1:
 		ki->pvh = true;

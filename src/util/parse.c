@@ -10,10 +10,11 @@ bool parse_u64(const char *s, uint64_t *out)
 	char *end;
 	unsigned long long v;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	/* Digits only: no sign, space or 0x; a leading 0 is not octal. */
+	if (!s || *s < '0' || *s > '9')
 		return false;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, 10);
 	if (errno || *end)
 		return false;
 	*out = v;

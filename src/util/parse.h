@@ -5,9 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Whole-string unsigned decimal (or 0x hex) parse; false on junk, sign or overflow. */
+/* Whole-string unsigned decimal (0777 is 777, 0x10 is junk); false on junk, sign or overflow. */
 bool parse_u64(const char *s, uint64_t *out);
-/* A byte count with an optional K/M/G suffix (binary units); false on junk or overflow. */
+/* A decimal byte count with an optional K/M/G suffix (binary units); false on junk or overflow. */
 bool parse_size(const char *s, uint64_t *out);
 /* "true"/"false" (also "1"/"0", "yes"/"no"). */
 bool parse_bool(const char *s, bool *out);

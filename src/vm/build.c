@@ -17,6 +17,9 @@
 #include "loader/loader.h"
 #include "util/log.h"
 #include "vm/vm.h"
+#ifdef CROSVM_HAVE_SECCOMP
+#include "vm/seccomp.h"
+#endif
 
 #define FAIL(status_, ...)            \
 	do {                          \
@@ -113,7 +116,8 @@ static int setup_kvm(struct vm *vm)
 	return 0;
 }
 
-static int setup_memory(struct vm *vm)
+/* Guest memory is a memfd of our own: made (and loaded) before KVM is asked for anything. */
+static int create_memory(struct vm *vm)
 {
 	struct gm_layout layout;
 	int r;
@@ -123,6 +127,13 @@ static int setup_memory(struct vm *vm)
 	if (r)
 		FAIL(EXIT_RUNTIME, "cannot allocate %llu MiB of guest memory: %s",
 		     (unsigned long long)vm->cfg->mem_mib, strerror(-r));
+	return 0;
+}
+
+static int register_memory(struct vm *vm)
+{
+	int r;
+
 	for (int i = 0; i < vm->mem.nr_regions; i++) {
 		struct gm_region *g = &vm->mem.regions[i];
 
@@ -197,12 +208,21 @@ static void exit_notify(void *opaque, enum vm_exit_reason reason)
 	vm_request_exit(opaque, reason);
 }
 
-/* The COM ports' outputs, as the config asks; the stdin port is remembered. */
-static int setup_legacy(struct vm *vm)
+static void close_serial_outputs(struct x86_serial_out out[SERIAL_PORTS])
 {
-	struct x86_serial_out out[SERIAL_PORTS];
+	for (int i = 0; i < SERIAL_PORTS; i++) {
+		if (out[i].kind == SERIAL_OUT_FD && out[i].fd != STDOUT_FILENO && out[i].fd >= 0)
+			close(out[i].fd);
+		out[i] = (struct x86_serial_out){SERIAL_OUT_SINK, -1};
+	}
+}
 
+/* The COM ports' outputs, as the config asks (files opened); the stdin port is remembered. */
+static int open_serial_outputs(struct vm *vm, struct x86_serial_out out[SERIAL_PORTS])
+{
 	vm->stdin_port = -1;
+	for (int i = 0; i < SERIAL_PORTS; i++)
+		out[i] = (struct x86_serial_out){SERIAL_OUT_SINK, -1};
 	for (int i = 0; i < SERIAL_PORTS; i++) {
 		const struct serial_config *sc = &vm->cfg->serial[i];
 
@@ -211,9 +231,12 @@ static int setup_legacy(struct vm *vm)
 			out[i] = (struct x86_serial_out){SERIAL_OUT_FD, STDOUT_FILENO};
 		} else if (sc->configured && sc->type == SERIAL_FILE) {
 			out[i].fd = open(sc->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-			if (out[i].fd < 0)
-				FAIL(EXIT_BAD_INPUT, "--serial: cannot open '%s': %s", sc->path,
-				     strerror(errno));
+			if (out[i].fd < 0) {
+				log_err("--serial: cannot open '%s': %s", sc->path,
+					strerror(errno));
+				close_serial_outputs(out);
+				return EXIT_BAD_INPUT;
+			}
 			out[i].kind = SERIAL_OUT_FD;
 		} else if (sc->configured && sc->type == SERIAL_SYSLOG) {
 			out[i].kind = SERIAL_OUT_SYSLOG;
@@ -221,6 +244,12 @@ static int setup_legacy(struct vm *vm)
 		if (sc->configured && sc->stdin_input)
 			vm->stdin_port = i;
 	}
+	return 0;
+}
+
+/* The legacy devices, writing to out (whose descriptors they now own). */
+static int setup_legacy(struct vm *vm, const struct x86_serial_out out[SERIAL_PORTS])
+{
 	if (x86_legacy_init(&vm->board, &vm->kvm, &vm->pio, out,
 			    (struct exit_notifier){exit_notify, vm}, &vm->mem))
 		FAIL(EXIT_RUNTIME, "cannot map the legacy devices");
@@ -249,25 +278,50 @@ static int setup_vcpus(struct vm *vm, const struct x86_entry *entry)
 	return 0;
 }
 
+static int vm_check_policies(const struct vm *vm)
+{
+#ifdef CROSVM_HAVE_SECCOMP
+	return vm_seccomp_check(vm);
+#else
+	return 0;
+#endif
+}
+
 int vm_build(struct vm *vm, struct x86_entry *entry)
 {
+	struct x86_serial_out out[SERIAL_PORTS];
 	struct images im = {0};
 	int r;
 
 	vm->nr_vcpus = vm->cfg->cpus;
-	/* Every file a device or the kernel needs is opened before any VM exists. */
+	/*
+	 * Everything that can be checked without KVM is, before /dev/kvm is opened:
+	 * the devices' files, the kernel and initrd (loaded into guest memory, which
+	 * is ours), the command line, the serial files and the seccomp policies. On
+	 * a host without usable KVM, bad input is still named as such.
+	 */
 	r = vm_devices_prepare(vm);
 	if (!r)
 		r = map_images(vm->cfg, &im);
 	if (!r)
-		r = setup_kvm(vm);
-	if (!r)
-		r = setup_memory(vm);
+		r = create_memory(vm);
 	if (!r)
 		r = load_images(vm, &im, entry);
 	unmap_images(&im);
+	if (r)
+		return r;
+	r = open_serial_outputs(vm, out);
+	if (r)
+		return r;
+	r = vm_check_policies(vm);
 	if (!r)
-		r = setup_legacy(vm);
+		r = setup_kvm(vm);
+	if (!r)
+		r = register_memory(vm);
+	if (!r)
+		r = setup_legacy(vm, out);
+	else
+		close_serial_outputs(out);
 	if (!r)
 		r = vm_devices_add(vm);
 	if (!r)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control/client.h"
 #include "sandbox/proc_status.h"
 #include "util/log.h"
 #include "util/term.h"
@@ -51,8 +52,7 @@ static int start_devices(struct vm *vm)
 #ifdef CROSVM_HAVE_SECCOMP
 	int r;
 
-	if (vm->cfg->sandbox && vm_seccomp_prepare(vm->cfg))
-		return -1;
+	/* The filters were compiled by vm_seccomp_check() as the VM was built. */
 	if (vm_devices_start(vm))
 		return -1;
 	if (!vm->cfg->sandbox)
@@ -179,19 +179,23 @@ int vm_run(const struct vm_config *cfg)
 		log_err("out of memory");
 		return EXIT_RUNTIME;
 	}
-	r = vm_loop_init(vm);
-	if (r) {
-		log_err("cannot set up the event loop: %s", strerror(-r));
-		vm_free(vm);
-		return EXIT_RUNTIME;
-	}
+	/*
+	 * Before the event loop takes SIGINT/SIGTERM: probing a stuck VM's socket may
+	 * wait, and a signal must still end crosvm meanwhile.
+	 */
 	if (cfg->socket_path) {
-		if (ctl_server_open(&vm->ctl, cfg->socket_path, err, sizeof(err))) {
+		if (ctl_server_open(&vm->ctl, cfg->socket_path, CTL_TIMEOUT_MS, err, sizeof(err))) {
 			log_err("%s", err);
 			vm_free(vm);
 			return EXIT_BAD_INPUT;
 		}
 		log_info("control socket: %s", vm->ctl.path);
+	}
+	r = vm_loop_init(vm);
+	if (r) {
+		log_err("cannot set up the event loop: %s", strerror(-r));
+		vm_free(vm);
+		return EXIT_RUNTIME;
 	}
 	status = vm_build(vm, &entry);
 	if (status) {

@@ -287,6 +287,17 @@ bad bad-cpus-huge cpu -c 100000 "$ELFKERNEL"
 bad bad-unknown-flag bogus --bogus "$ELFKERNEL"
 bad bad-serial-type serial --serial type=bogus "$ELFKERNEL"
 bad bad-serial-num serial --serial num=9 "$ELFKERNEL"
+# Issue 18: files that are no kernel, and input refused before KVM is used.
+if want bad-truncated-kernel; then
+	head -c 3000000 "$KERNEL" >"$WORK/files/truncated"
+fi
+bad bad-truncated-kernel truncated "$WORK/files/truncated"
+# A static program (busybox, which busybox sh's "command -v" names only as an applet).
+for bb in /bin/busybox /usr/bin/busybox /sbin/busybox; do [ -x "$bb" ] && break; done
+bad bad-program-kernel program "$bb"
+bad bad-policy-dir seccomp-policy-dir --seccomp-policy-dir /nonexistent "$ELFKERNEL"
+bad bad-mem-twice "given twice" -m 64 -m 128 "$ELFKERNEL"
+bad bad-mem-octal mem -m 0x40 "$ELFKERNEL"
 rm -f "$WORK/files/big-initrd"
 
 # ---------------------------------------------------------------- ELF kernel
@@ -735,7 +746,7 @@ if want $CTL_CASES; then
 		while :; do
 			"$CROSVM" balloon_stats "$sock" >"$d/stats.out" 2>&1
 			bs_rc=$?
-			grep -q 'balloon_actual=67108864 ' "$d/stats.out" && break
+			grep -q '"balloon_actual": 67108864$' "$d/stats.out" && break
 			tries=$((tries + 1))
 			[ "$tries" -ge 30 ] && break
 			sleep 1
@@ -744,15 +755,16 @@ if want $CTL_CASES; then
 		wait_value "$d/out" FREE_B 30 "$pid"
 		fa=$(value "$d/out" FREE_A)
 		fb=$(value "$d/out" FREE_B)
-		actual=$(tr ' ' '\n' <"$d/stats.out" | sed -n 's/^balloon_actual=//p')
-		sfree=$(tr ' ' '\n' <"$d/stats.out" | sed -n 's/^free_memory=//p')
+		# crosvm's JSON: "balloon_actual": N, and "free_memory": N (or null) in "stats".
+		actual=$(sed -n 's/^ *"balloon_actual": \([0-9]*\)$/\1/p' "$d/stats.out")
+		sfree=$(sed -n 's/^ *"free_memory": \([0-9]*\),$/\1/p' "$d/stats.out")
 		drop=$(( ${fa:-0} - ${fb:-0} ))
 		# 64 MiB = 65536 kB, give or take 16 MiB of other allocations.
 		if [ "$b_rc" = 0 ] && [ "$bs_rc" = 0 ] && [ "$actual" = 67108864 ] &&
 			[ "$drop" -ge 49152 ] && [ "$drop" -le 81920 ] && [ -n "$sfree" ] &&
 			awk -v s="$sfree" -v f="$fb" 'BEGIN { d = s / 1024 - f; if (d < 0) d = -d; exit !(d <= 16384) }'; then
 			pass ctl-balloon
-			echo "    (ctl-balloon: MemFree ${fa} -> ${fb} kB; $(cat "$d/stats.out"))"
+			echo "    (ctl-balloon: MemFree ${fa} -> ${fb} kB; $(tr -d ' \n' <"$d/stats.out"))"
 		else
 			fail ctl-balloon "balloon rc=$b_rc stats rc=$bs_rc; MemFree $fa -> $fb kB (drop $drop, want 49152..81920); stats: $(cat "$d/stats.out")" "$d/balloon.out" "$d/err"
 		fi

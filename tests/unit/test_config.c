@@ -59,8 +59,7 @@ static void test_flags(void **state)
 	cl = config_kernel_cmdline(&cfg);
 	assert_string_equal(cl, "console=ttyS0 quiet panic=-1");
 	free(cl);
-	assert_int_equal(PARSE("-m512", "--mem", "64", "bz"), PARSE_OK);
-	assert_int_equal(cfg.mem_mib, 64);
+	assert_int_equal(PARSE("-m512", "--mem", "64", "bz"), PARSE_ERROR); /* given twice */
 	assert_int_equal(PARSE("--help"), PARSE_HELP);
 	assert_int_equal(PARSE("-h", "bz"), PARSE_HELP);
 }
@@ -119,11 +118,11 @@ static void test_sandbox_flags(void **state)
 	assert_null(cfg.seccomp_policy_dir);
 	assert_null(cfg.pivot_root);
 	assert_int_equal(PARSE("--disable-sandbox", "--seccomp-log-failures",
-			       "--seccomp-policy-dir", "/etc/p", "--pivot-root=/srv/empty", "bz"),
+			       "--seccomp-policy-dir", "/etc", "--pivot-root=/srv/empty", "bz"),
 			 PARSE_OK);
 	assert_false(cfg.sandbox);
 	assert_true(cfg.seccomp_log_failures);
-	assert_string_equal(cfg.seccomp_policy_dir, "/etc/p");
+	assert_string_equal(cfg.seccomp_policy_dir, "/etc");
 	assert_string_equal(cfg.pivot_root, "/srv/empty");
 	assert_int_equal(PARSE("--pivot-root", "var/empty", "bz"), PARSE_ERROR);
 	assert_non_null(strstr(err, "--pivot-root"));
@@ -166,7 +165,8 @@ static void test_serial(void **state)
 	assert_int_equal(PARSE("--serial", "type=file", "bz"), PARSE_ERROR);
 	assert_int_equal(PARSE("--serial", "type=stdout,path=/x", "bz"), PARSE_ERROR);
 	assert_int_equal(PARSE("--serial", "type=stdout,color=red", "bz"), PARSE_ERROR);
-	assert_int_equal(PARSE("--serial", "type=stdout,stdin", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("--serial", "type=stdout,stdin", "bz"), PARSE_OK); /* bare key */
+	assert_int_equal(PARSE("--serial", "type=stdout,path", "bz"), PARSE_ERROR);
 	assert_int_equal(PARSE("--serial", "type=stdout,console=maybe", "bz"), PARSE_ERROR);
 	assert_int_equal(PARSE("--serial", "type=stdout", "--serial", "type=sink", "bz"),
 			 PARSE_ERROR);
@@ -243,6 +243,7 @@ static const char *const run_flags[] = {
 	"rwroot",
 	"disk",
 	"rwdisk",
+	"block",
 	"no-rng",
 	"socket",
 	"balloon",
@@ -301,6 +302,90 @@ static size_t check_flag_names(const char *col, size_t len)
  * each flag's help in column 25 (from the next line after a wide flag column), and
  * every "--name" it lists accepted by the parser.
  */
+/* Issue 18's numbers and repeated flags: decimal only, -m/-c/-i/-s once. */
+static void test_numbers_and_repeats(void **state)
+{
+	assert_int_equal(PARSE("-m", "0777", "k"), PARSE_OK);
+	assert_int_equal(cfg.mem_mib, 777);
+	assert_int_equal(PARSE("-m", "08", "k"), PARSE_OK);
+	assert_int_equal(cfg.mem_mib, 8);
+	assert_int_equal(PARSE("-m", "0x100", "k"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--mem"));
+	assert_int_equal(PARSE("-m", " 5", "k"), PARSE_ERROR);
+	assert_int_equal(PARSE("-c", "+2", "k"), PARSE_ERROR);
+	assert_int_equal(PARSE("--serial", "type=sink,num=0x2", "k"), PARSE_ERROR);
+	assert_int_equal(PARSE("-m", "1", "-m", "2", "k"), PARSE_ERROR);
+	assert_string_equal(err, "--mem: given twice");
+	assert_int_equal(PARSE("-c", "1", "--cpus=2", "k"), PARSE_ERROR);
+	assert_string_equal(err, "--cpus: given twice");
+	assert_int_equal(PARSE("-i", "a", "--initrd", "b", "k"), PARSE_ERROR);
+	assert_string_equal(err, "--initrd: given twice");
+	assert_int_equal(PARSE("-s", "a", "-s", "b", "k"), PARSE_ERROR);
+	/* Repeatable ones stay repeatable. */
+	assert_int_equal(PARSE("-p", "a", "-p", "b", "--no-rng", "--no-rng", "k"), PARSE_OK);
+	/* crosvm's key=value forms. */
+	assert_int_equal(PARSE("-m", "size=512", "-c", "num-cores=3", "k"), PARSE_OK);
+	assert_int_equal(cfg.mem_mib, 512);
+	assert_int_equal(cfg.cpus, 3);
+	assert_int_equal(PARSE("-m", "size=", "k"), PARSE_ERROR);
+	assert_int_equal(PARSE("-c", "clusters=2", "k"), PARSE_ERROR);
+}
+
+/* A switch's letter with more after it is no switch: -hello is not -h. */
+static void test_short_switches(void **state)
+{
+	assert_int_equal(PARSE("-hello", "k"), PARSE_ERROR);
+	assert_non_null(strstr(err, "'-hello'"));
+	assert_int_equal(PARSE("-h"), PARSE_HELP);
+	assert_int_equal(PARSE("k", "-h"), PARSE_HELP);
+	assert_int_equal(PARSE("-m512", "k"), PARSE_OK); /* a value may follow its letter */
+	assert_int_equal(cfg.mem_mib, 512);
+}
+
+static void test_policy_dir(void **state)
+{
+	assert_int_equal(PARSE("--seccomp-policy-dir", "/nonexistent-policies", "k"), PARSE_ERROR);
+	assert_string_equal(err, "--seccomp-policy-dir: '/nonexistent-policies': No such file or "
+				 "directory");
+	assert_int_equal(PARSE("--seccomp-policy-dir", "/dev/null", "k"), PARSE_ERROR);
+	assert_non_null(strstr(err, "not a directory"));
+	assert_int_equal(PARSE("--seccomp-policy-dir", "/", "k"), PARSE_OK);
+}
+
+/* --block as crosvm takes it, and --serial's bare boolean keys. */
+static void test_block_and_bare_keys(void **state)
+{
+	assert_int_equal(PARSE("--block", "path=/d.img", "--block",
+			       "/r.img,ro,root,sparse=false,block-size=4096,id=abc,direct",
+			       "--block", "path=/w.img,ro=false,direct=false", "k"),
+			 PARSE_OK);
+	assert_int_equal(cfg.nr_disks, 3);
+	assert_string_equal(cfg.disks[0].path, "/r.img"); /* the root disk is /dev/vda */
+	assert_true(cfg.disks[0].read_only && cfg.disks[0].root && cfg.disks[0].o_direct);
+	assert_false(cfg.disks[0].sparse);
+	assert_int_equal(cfg.disks[0].block_size, 4096);
+	assert_string_equal(cfg.disks[0].id, "abc");
+	assert_string_equal(cfg.disks[1].path, "/d.img");
+	assert_false(cfg.disks[1].read_only); /* writable unless ro, as in crosvm */
+	assert_true(cfg.disks[1].sparse);
+	assert_false(cfg.disks[2].read_only || cfg.disks[2].o_direct);
+	assert_int_equal(PARSE("--block", "ro", "k"), PARSE_ERROR);
+	assert_string_equal(err, "--block: path= is required");
+	assert_int_equal(PARSE("--block", "path=", "k"), PARSE_ERROR);
+	assert_int_equal(PARSE("--block", "/a,bogus=1", "k"), PARSE_ERROR);
+	assert_non_null(strstr(err, "bogus"));
+	assert_int_equal(PARSE("--block", "/a,ro=maybe", "k"), PARSE_ERROR);
+	assert_int_equal(PARSE("--block", "/a,block-size=1000", "k"), PARSE_ERROR);
+	assert_int_equal(PARSE("--block", "/a,root", "--rwroot", "/b", "k"), PARSE_ERROR);
+
+	assert_int_equal(PARSE("--serial", "type=stdout,console,stdin", "k"), PARSE_OK);
+	assert_true(cfg.serial[0].console && cfg.serial[0].stdin_input);
+	assert_int_equal(PARSE("--serial", "type=sink,num=2,console", "k"), PARSE_OK);
+	assert_true(cfg.serial[1].console);
+	assert_int_equal(PARSE("--serial", "type", "k"), PARSE_ERROR);
+	assert_int_equal(PARSE("--serial", "type=sink,num", "k"), PARSE_ERROR);
+}
+
 static void test_usage(void **state)
 {
 	char *text = run_usage(), *save = NULL, *line;
@@ -345,10 +430,18 @@ static void test_usage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),      cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_errors),	      cmocka_unit_test(test_serial),
-		cmocka_unit_test(test_disks),	      cmocka_unit_test(test_control_flags),
-		cmocka_unit_test(test_sandbox_flags), cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_serial),
+		cmocka_unit_test(test_disks),
+		cmocka_unit_test(test_control_flags),
+		cmocka_unit_test(test_sandbox_flags),
+		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_numbers_and_repeats),
+		cmocka_unit_test(test_short_switches),
+		cmocka_unit_test(test_policy_dir),
+		cmocka_unit_test(test_block_and_bare_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

@@ -16,12 +16,18 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "control/client.h"
+#include "control/commands.h"
 #include "control/protocol.h"
 #include "control/server.h"
+#include "fake_vm.h"
+#include "util/log.h"
+#include "vm/vm.h"
 
 static struct ctl_msg last_req;
 static int handled;
@@ -191,13 +197,13 @@ static void test_open(void **state)
 	int fd;
 
 	/* A directory: the socket is named after the pid inside it. */
-	assert_int_equal(ctl_server_open(&s, dir, err, sizeof(err)), 0);
+	assert_int_equal(ctl_server_open(&s, dir, 1000, err, sizeof(err)), 0);
 	snprintf(want, sizeof(want), "%s/crosvm-%d.sock", dir, (int)getpid());
 	assert_string_equal(s.path, want);
 	assert_int_equal(stat(want, &st), 0);
 	assert_true(S_ISSOCK(st.st_mode));
 	/* A live VM there: refused, and its socket is left alone. */
-	assert_int_equal(ctl_server_open(&s2, want, err, sizeof(err)), -1);
+	assert_int_equal(ctl_server_open(&s2, want, 1000, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "already listens"));
 	assert_int_equal(stat(want, &st), 0);
 	ctl_server_close(&s);
@@ -213,21 +219,72 @@ static void test_open(void **state)
 		assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	}
 	close(fd);
-	assert_int_equal(ctl_server_open(&s, path, err, sizeof(err)), 0);
+	assert_int_equal(ctl_server_open(&s, path, 1000, err, sizeof(err)), 0);
 	ctl_server_close(&s);
 
 	/* A regular file is not ours to remove; a path too long for sun_path is refused. */
 	snprintf(path, sizeof(path), "%s/file", dir);
 	fd = creat(path, 0600);
 	close(fd);
-	assert_int_equal(ctl_server_open(&s, path, err, sizeof(err)), -1);
+	assert_int_equal(ctl_server_open(&s, path, 1000, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "not a socket"));
 	assert_int_equal(stat(path, &st), 0);
 	memset(path, 'a', sizeof(path) - 1);
 	path[0] = '/';
 	path[sizeof(path) - 1] = '\0';
-	assert_int_equal(ctl_server_open(&s, path, err, sizeof(err)), -1);
+	assert_int_equal(ctl_server_open(&s, path, 1000, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "too long"));
+}
+
+/* run -s on a VM that accepts no connection: refused at the probe's timeout, not hung. */
+static void test_open_stuck(void **state)
+{
+	struct ctl_server s;
+	struct fake_vm f;
+	struct stat st;
+	char err[256];
+	long long t;
+
+	fake_vm_start(&f, dir, FAKE_VM_BACKLOG);
+	t = fake_vm_now_ms();
+	assert_int_equal(ctl_server_open(&s, f.path, 300, err, sizeof(err)), -1);
+	t = fake_vm_now_ms() - t;
+	assert_true(t >= 250 && t < 2000);
+	assert_non_null(strstr(err, "already listens"));
+	assert_int_equal(stat(f.path, &st), 0); /* not taken over */
+	fake_vm_stop(&f);
+}
+
+/* SIGTERM while `crosvm run -s` probes a stuck VM's socket (for up to 15 s) ends it at once. */
+static void test_run_probe_sigterm(void **state)
+{
+	struct fake_vm f;
+	long long t;
+	pid_t pid;
+	int ws;
+
+	fake_vm_start(&f, dir, FAKE_VM_BACKLOG);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *argv[] = {"run", "-s", f.path, "--disable-sandbox", "/nonexistent-kernel"};
+		struct vm_config cfg;
+		char err[256];
+
+		if (config_parse_run(5, argv, &cfg, err, sizeof(err)) != PARSE_OK)
+			_exit(100);
+		log_set_level(LOG_LVL_ERROR);
+		_exit(vm_run(&cfg));
+	}
+	usleep(300 * 1000);
+	t = fake_vm_now_ms();
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	t = fake_vm_now_ms() - t;
+	assert_true(WIFSIGNALED(ws));
+	assert_int_equal(WTERMSIG(ws), SIGTERM);
+	assert_true(t < 2000);
+	fake_vm_stop(&f);
 }
 
 static struct ctl_server srv;
@@ -245,15 +302,18 @@ static void *serve_once(void *arg)
 static void test_client(void **state)
 {
 	char err[256], idx[] = "1", size[] = "2G", resize[] = "resize", path[128];
-	char *resize_argv[] = {resize, idx, size, path};
-	char *stats_argv[] = {path};
+	char disk[] = "disk", bstats[] = "balloon_stats", stop[] = "stop", run[] = "run";
+	char *resize_argv[] = {disk, resize, idx, size, path};
+	char *stats_argv[] = {bstats, path};
+	char *stop_argv[] = {stop};
+	char *run_argv[] = {run};
 	pthread_t t;
 
-	assert_int_equal(ctl_server_open(&srv, dir, err, sizeof(err)), 0);
+	assert_int_equal(ctl_server_open(&srv, dir, 1000, err, sizeof(err)), 0);
 	snprintf(path, sizeof(path), "%s", srv.path);
 	handled = 0;
 	pthread_create(&t, NULL, serve_once, NULL);
-	assert_int_equal(ctl_command("disk", 4, resize_argv), EXIT_OK);
+	assert_int_equal(ctl_command(5, resize_argv), EXIT_OK);
 	pthread_join(t, NULL);
 	assert_int_equal(handled, 1);
 	assert_int_equal(last_req.type, CTL_REQ_DISK_RESIZE);
@@ -261,23 +321,23 @@ static void test_client(void **state)
 	assert_int_equal(last_req.u.resize.size, 2ull << 30);
 
 	pthread_create(&t, NULL, serve_once, NULL);
-	assert_int_equal(ctl_command("balloon_stats", 1, stats_argv), EXIT_OK);
+	assert_int_equal(ctl_command(2, stats_argv), EXIT_OK);
 	pthread_join(t, NULL);
 	assert_int_equal(last_req.type, CTL_REQ_BALLOON_STATS);
 
 	/* A refused request: non-zero status. */
 	idx[0] = '7';
 	pthread_create(&t, NULL, serve_once, NULL);
-	assert_int_equal(ctl_command("disk", 4, resize_argv), EXIT_RUNTIME);
+	assert_int_equal(ctl_command(5, resize_argv), EXIT_RUNTIME);
 	pthread_join(t, NULL);
 	ctl_server_close(&srv);
 
 	/* No VM at the socket any more; bad arguments; not a control command. */
-	assert_int_equal(ctl_command("balloon_stats", 1, stats_argv), EXIT_RUNTIME);
+	assert_int_equal(ctl_command(2, stats_argv), EXIT_RUNTIME);
 	size[0] = 'x';
-	assert_int_equal(ctl_command("disk", 4, resize_argv), EXIT_BAD_INPUT);
-	assert_int_equal(ctl_command("stop", 0, NULL), EXIT_BAD_INPUT);
-	assert_int_equal(ctl_command("run", 0, NULL), -1);
+	assert_int_equal(ctl_command(5, resize_argv), EXIT_BAD_INPUT);
+	assert_int_equal(ctl_command(1, stop_argv), EXIT_BAD_INPUT);
+	assert_int_equal(ctl_command(1, run_argv), -1);
 }
 
 int main(void)
@@ -288,6 +348,8 @@ int main(void)
 		cmocka_unit_test(test_process),
 		cmocka_unit_test_setup_teardown(test_open, mkdir_tmp, rm_tmp),
 		cmocka_unit_test_setup_teardown(test_client, mkdir_tmp, rm_tmp),
+		cmocka_unit_test_setup_teardown(test_open_stuck, mkdir_tmp, rm_tmp),
+		cmocka_unit_test_setup_teardown(test_run_probe_sigterm, mkdir_tmp, rm_tmp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

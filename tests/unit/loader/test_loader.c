@@ -49,6 +49,9 @@ static size_t make_bzimage(void)
 	h->cmdline_size = 2047;
 	h->initrd_addr_max = 0x7fffffff;
 	h->init_size = 0x200000;
+	h->syssize = 4096 / 16;
+	h->payload_offset = 0x100;
+	h->payload_length = 0x800;
 	memset(img + 1024, 0xcc, 4096);
 	return len;
 }
@@ -114,6 +117,31 @@ static void test_bzimage_bad(void **state)
 
 	len = make_bzimage();
 	assert_int_equal(bzimage_load(&gm, img, 0x203, &ki, err, sizeof(err)), -1);
+
+	/* Truncated: the file ends before the kernel its header describes. */
+	len = make_bzimage();
+	assert_int_equal(bzimage_load(&gm, img, len - 16, &ki, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "truncated"));
+	/* More in the file than syssize (padding, a signature) is fine. */
+	assert_int_equal(bzimage_load(&gm, img, len + 512, &ki, err, sizeof(err)), 0);
+
+	len = make_bzimage();
+	h->syssize = 0;
+	assert_int_equal(bzimage_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "truncated"));
+
+	len = make_bzimage();
+	h->payload_offset = 0xff0; /* the payload runs past the kernel */
+	assert_int_equal(bzimage_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "payload"));
+	len = make_bzimage();
+	h->payload_length = 0;
+	assert_int_equal(bzimage_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+
+	len = make_bzimage();
+	h->init_size = 100; /* less than the kernel itself */
+	assert_int_equal(bzimage_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "init_size"));
 }
 
 /* An ELF64 with one PT_LOAD of 0x100 file bytes and 0x1000 memory bytes. */
@@ -126,6 +154,7 @@ static size_t make_elf(uint64_t paddr, uint64_t vaddr, uint64_t entry)
 	memcpy(eh->e_ident, ELFMAG, SELFMAG);
 	eh->e_ident[EI_CLASS] = ELFCLASS64;
 	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_type = ET_EXEC;
 	eh->e_machine = EM_X86_64;
 	eh->e_entry = entry;
 	eh->e_phoff = sizeof(*eh);
@@ -281,6 +310,80 @@ static void test_elf_pvh_bad(void **state)
 	assert_false(ki.pvh);
 }
 
+/*
+ * Linux's own vmlinux: segments linked at 0xffffffff81000000 and up with their
+ * physical addresses from 16 MiB, a per-CPU segment at virtual 0, and a
+ * physical entry point (0x1000000). It must load by physical address.
+ */
+static void test_elf_linux_layout(void **state)
+{
+	static const struct {
+		uint64_t vaddr, paddr, memsz;
+	} segs[] = {
+		{0xffffffff81000000ull, 0x1000000, 0x18000},
+		{0xffffffff82a00000ull, 0x1100000, 0x6000},
+		{0, 0x1200000, 0x3000}, /* .data..percpu */
+		{0xffffffff83079000ull, 0x1300000, 0x9000},
+	};
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(img + sizeof(*eh));
+	struct kernel_info ki;
+
+	make_elf(0, 0, 0x1000000);
+	eh->e_phnum = 5;
+	for (unsigned i = 0; i < 4; i++) {
+		ph[i] = (Elf64_Phdr){.p_type = PT_LOAD,
+				     .p_offset = 0x400,
+				     .p_vaddr = segs[i].vaddr,
+				     .p_paddr = segs[i].paddr,
+				     .p_filesz = 0x100,
+				     .p_memsz = segs[i].memsz};
+	}
+	ph[4] = (Elf64_Phdr){.p_type = PT_NOTE, .p_vaddr = 0xffffffff824c1990ull};
+	assert_int_equal(elf_load(&gm, img, 0x500, &ki, err, sizeof(err)), 0);
+	assert_int_equal(ki.entry, 0x1000000);
+	assert_int_equal(ki.end, 0x1309000);
+	/* Linked the other way (a virtual entry) it loads too. */
+	eh->e_entry = 0xffffffff81000040ull;
+	assert_int_equal(elf_load(&gm, img, 0x500, &ki, err, sizeof(err)), 0);
+	assert_int_equal(ki.entry, 0x1000040);
+}
+
+/* An ordinary program (/bin/busybox) is no kernel. */
+static void test_elf_programs(void **state)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(img + sizeof(*eh));
+	struct kernel_info ki;
+	size_t len;
+
+	len = make_elf(0, 0, 0x1040); /* PIE: ET_DYN at 0 */
+	eh->e_type = ET_DYN;
+	assert_int_equal(kernel_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a kernel"));
+	len = make_elf(0x200000, 0x200000, 0x200000);
+	eh->e_type = ET_REL;
+	assert_int_equal(kernel_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	/* A static program linked low: its segment would overwrite the boot tables. */
+	len = make_elf(0x8000, 0x8000, 0x8000);
+	assert_int_equal(kernel_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "from 1 MiB"));
+	len = make_elf(0x200000, 0x200000, 0x200000);
+	ph->p_memsz = 0;
+	ph->p_filesz = 0;
+	assert_int_equal(kernel_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+	/* A static program (busybox) loads at 4 MiB like a kernel could, but has TLS. */
+	for (unsigned t = 0; t < 3; t++) {
+		static const uint32_t types[] = {PT_TLS, PT_INTERP, PT_DYNAMIC};
+
+		len = make_elf(0x400000, 0x400000, 0x400000);
+		eh->e_phnum = 2;
+		ph[1] = (Elf64_Phdr){.p_type = types[t]};
+		assert_int_equal(kernel_load(&gm, img, len, &ki, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "user-space program"));
+	}
+}
+
 static void test_elf_bad(void **state)
 {
 	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
@@ -366,6 +469,8 @@ int main(void)
 		cmocka_unit_test(test_elf_pvh),
 		cmocka_unit_test(test_elf_pvh_bad),
 		cmocka_unit_test(test_elf_bad),
+		cmocka_unit_test(test_elf_linux_layout),
+		cmocka_unit_test(test_elf_programs),
 		cmocka_unit_test(test_initrd_place),
 	};
 

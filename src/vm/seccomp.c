@@ -24,6 +24,8 @@ static int compile(const struct vm_config *cfg, const char *name, struct policy_
 		log_err("--seccomp-policy-dir: %s", err);
 		return -1;
 	}
+	/* A second VM in one process (the unit tests) replaces the first one's program. */
+	policy_prog_free(out);
 	r = policy_export(ctx, 0, out, err, sizeof(err));
 	seccomp_release(ctx);
 	if (r)

@@ -46,6 +46,60 @@ bench_one() { # NAME COMMAND...
 	done
 }
 
+# bench.sh smp: SMP boots only, counted by outcome (bench/smp).
+if [ "${1:-}" = smp ]; then
+	smp_one() { # NAME COMMAND...
+		name=$1
+		shift
+		i=1
+		while [ "$i" -le "$RUNS" ]; do
+			log=$WORK/$name.$i.log
+			res=$("$VMMTIME" -t 120 -g 20 -o "$log" "$MARKER" -- "$@")
+			tf=0
+			tr -d '\r' <"$log" | grep -qi 'triple fault' && tf=1
+			echo "SMP-RUN vmm=$name run=$i triple=$tf $res"
+			case "$res" in
+			*"marker=1"*"exit=0"*) ;;
+			*)
+				echo "SMP-FAIL $name run $i: log tail:"
+				tail -n 25 "$log" | tr -d '\r' | sed 's/^/    | /'
+				;;
+			esac
+			echo "$name triple=$tf $res" >>"$WORK/results"
+			i=$((i + 1))
+		done
+	}
+	echo "SMP: $RUNS boots each to $MARKER and power-off, kernel params '$PARAMS', $MEM MiB"
+	for n in 2 4; do
+		smp_one "crosvm-c$n" "$CROSVM" run -c "$n" -m "$MEM" -p "$PARAMS" -i "$INITRD" "$KERNEL"
+	done
+	# The peer on the same nested KVM: do its SMP boots fail too?
+	for n in 2 4; do
+		# shellcheck disable=SC2046 # word splitting of the option list is intended
+		smp_one "qemu-microvm-smp$n" "$QEMU" $(qemu_args microvm,rtc=on | sed "s/-smp 1/-smp $n/") \
+			-kernel "$KERNEL" -initrd "$INITRD" -append "console=ttyS0 $PARAMS"
+	done
+	echo "SMP-TABLE"
+	awk '
+	{
+		v = $1
+		if (!(v in seen)) { seen[v] = 1; order[++nv] = v }
+		total[v]++
+		if ($0 ~ /marker=1/ && $0 ~ /exit=0 /) ok[v]++
+		if ($0 ~ /triple=1/) tf[v]++
+		if ($0 ~ /killed=1/) hung[v]++
+	}
+	END {
+		printf "%-20s %6s %10s %14s %12s\n", "VMM", "boots", "clean", "triple faults", "timed out"
+		for (k = 1; k <= nv; k++) {
+			v = order[k]
+			printf "%-20s %6d %10d %14d %12d\n", v, total[v], ok[v], tf[v], hung[v]
+		}
+	}' "$WORK/results"
+	echo "SMP-DONE"
+	exit 0
+fi
+
 echo "BENCH: $RUNS boots per VMM to $MARKER, kernel params '$PARAMS', $MEM MiB, 1 vCPU"
 if [ -x "$CROSVM" ]; then
 	bench_one crosvm "$CROSVM" run -c 1 -m "$MEM" -p "$PARAMS" -i "$INITRD" "$KERNEL"

@@ -47,6 +47,7 @@ fi
 
 log=$OUT/e2e.log
 rc=0
+retried="" # every case run more than once, in order, with repeats
 t=$SECONDS
 if [[ $real_kvm == 1 ]]; then
 	say "real KVM found: running the cases directly on this host"
@@ -88,6 +89,7 @@ else
 		failed=$(tr -d '\r' <"$log" | sed -n 's/^E2E: FAIL \([^:]*\):.*/\1/p' | sort -u | paste -sd, -)
 		[[ -n $failed && -z ${E2E_NO_RETRY:-} ]] && tr -d '\r' <"$log" | grep -q '^E2E-DONE' || break
 		say "RETRY: these cases failed and are run once more: $failed"
+		retried="$retried,$failed"
 		tr -d '\r' <"$log" | grep '^E2E: FAIL ' | sed "s/^/  failed in round $round: /"
 		mv "$log" "$log.first$round"
 		retry_words=()
@@ -129,6 +131,12 @@ if [[ $npass -eq 0 && $nfail -eq 0 ]]; then
 	ok=0
 fi
 [[ $nfail -eq 0 && $rc -eq 0 ]] || ok=0
+# A retry must not hide a failure: every retried case is counted and named.
+nretried=$(tr ',' '\n' <<<"$retried" | sed '/^$/d' | wc -l)
+if [[ $nretried -gt 0 ]]; then
+	say "retried: $nretried case run(s) failed first and ran again: $(tr ',' '\n' <<<"$retried" | sed '/^$/d' | sort | uniq -c | awk '{ printf "%s%s%s", sep, $2, ($1 > 1 ? " (x" $1 ")" : ""); sep = ", " }')"
+fi
 say "timing: total $((SECONDS - t_start))s; log $log"
+say "summary: $npass passed, $nfail failed, $nretried retried"
 echo "$npass passed, $nfail failed"
 [[ $ok == 1 ]]

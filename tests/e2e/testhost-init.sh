@@ -3,7 +3,7 @@
 #
 # Mounts the pseudo file systems, loads the KVM modules (nested SVM under
 # QEMU TCG), checks /dev/kvm, then runs the script chosen by the kernel
-# command line word e2e.mode=test|demo|bench|shell and powers off.
+# command line word e2e.mode=test|demo|bench|smp|shell and powers off.
 # Other words: e2e.cases=a,b,c (case filter for cases.sh),
 # e2e.timeout=SECONDS (per-guest-boot timeout for cases.sh), e2e.runs=N
 # (boots per VMM for bench.sh), e2e.simulate=lockup|hang|crash (harness self-test).
@@ -78,6 +78,7 @@ else
 	case "$mode" in
 	test) sh /e2e/cases.sh ;;
 	bench) sh /e2e/bench.sh ;;
+	smp) sh /e2e/bench.sh smp ;;
 	blkbench) sh /e2e/blkbench.sh ;;
 	# The demo needs the console as its controlling terminal (crosvm only
 	# reads a terminal it is in the foreground of).

@@ -7,6 +7,7 @@
 #   MODE     test   run cases.sh (done marker E2E-DONE)
 #            bench  run bench.sh (done marker BENCH-DONE; use testhost-bench.cpio)
 #            blkbench  run blkbench.sh (done marker BENCH-DONE; testhost-bench.cpio)
+#            smp    run bench.sh smp (done marker SMP-DONE; testhost-bench.cpio)
 #            demo   interactive crosvm demo guest (serial on this terminal)
 #            shell  interactive busybox shell in the test host
 #   KERNEL-ARG  extra test host kernel words, e.g. e2e.cases=elf-kernel
@@ -61,6 +62,7 @@ extra=("$@")
 case "$mode" in
 test) done_marker=E2E-DONE ;;
 bench | blkbench) done_marker=BENCH-DONE ;;
+smp) done_marker=SMP-DONE ;;
 demo | shell) done_marker= ;;
 *) say "unknown mode $mode"; usage ;;
 esac
@@ -73,7 +75,7 @@ fi
 
 if [[ -z $initrd ]]; then
 	initrd=$OUT/testhost.cpio
-	[[ $mode == bench || $mode == blkbench ]] && initrd=$OUT/testhost-bench.cpio
+	[[ $mode == bench || $mode == blkbench || $mode == smp ]] && initrd=$OUT/testhost-bench.cpio
 fi
 [[ -s $initrd ]] || { say "missing $initrd: run tests/e2e/images.sh first"; exit 1; }
 kernel=$OUT/vmlinuz

@@ -48,11 +48,12 @@ bench_one() { # NAME COMMAND...
 
 # bench.sh smp: SMP boots only, counted by outcome (bench/smp).
 if [ "${1:-}" = smp ]; then
-	smp_one() { # NAME COMMAND...
+	smp_one() { # NAME RUNS COMMAND...
 		name=$1
-		shift
+		n_runs=$2
+		shift 2
 		i=1
-		while [ "$i" -le "$RUNS" ]; do
+		while [ "$i" -le "$n_runs" ]; do
 			log=$WORK/$name.$i.log
 			res=$("$VMMTIME" -t 120 -g 20 -o "$log" "$MARKER" -- "$@")
 			tf=0
@@ -69,14 +70,14 @@ if [ "${1:-}" = smp ]; then
 			i=$((i + 1))
 		done
 	}
-	echo "SMP: $RUNS boots each to $MARKER and power-off, kernel params '$PARAMS', $MEM MiB"
+	echo "SMP: $RUNS boots each (QEMU: ${BENCH_PEER_RUNS:-$RUNS}) to $MARKER and power-off, kernel params '$PARAMS', $MEM MiB"
 	for n in 2 4; do
-		smp_one "crosvm-c$n" "$CROSVM" run -c "$n" -m "$MEM" -p "$PARAMS" -i "$INITRD" "$KERNEL"
+		smp_one "crosvm-c$n" "$RUNS" "$CROSVM" run -c "$n" -m "$MEM" -p "$PARAMS" -i "$INITRD" "$KERNEL"
 	done
 	# The peer on the same nested KVM: do its SMP boots fail too?
 	for n in 2 4; do
 		# shellcheck disable=SC2046 # word splitting of the option list is intended
-		smp_one "qemu-microvm-smp$n" "$QEMU" $(qemu_args microvm,rtc=on | sed "s/-smp 1/-smp $n/") \
+		smp_one "qemu-microvm-smp$n" "${BENCH_PEER_RUNS:-$RUNS}" "$QEMU" $(qemu_args microvm,rtc=on | sed "s/-smp 1/-smp $n/") \
 			-kernel "$KERNEL" -initrd "$INITRD" -append "console=ttyS0 $PARAMS"
 	done
 	echo "SMP-TABLE"

@@ -81,6 +81,7 @@ static bool handle_exit(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	struct vm *vm = v->vm;
 
+	exit_stats_count(&v->stats, run);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		handle_io(v);

@@ -117,6 +117,21 @@ static void log_memory(const struct vm *vm)
 		log_debug("VMM process %d: RSS %s (peak %s)", (int)getpid(), rss, hwm);
 }
 
+static void log_exits(struct vm *vm)
+{
+	const struct exit_stats **per;
+
+	if (vm->cfg->log_level < LOG_LVL_DEBUG || !vm->vcpus)
+		return;
+	per = calloc(vm->nr_vcpus, sizeof(*per));
+	if (!per)
+		return;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		per[i] = &vm->vcpus[i].stats;
+	exit_stats_log(per, vm->nr_vcpus, &vm->pio, &vm->mmio);
+	free(per);
+}
+
 static void log_stop_time(const struct vm *vm)
 {
 	struct timespec now;
@@ -209,6 +224,7 @@ int vm_run(const struct vm_config *cfg)
 	status = exit_status(vm_loop_run(vm));
 	log_memory(vm);
 	vcpus_stop(vm);
+	log_exits(vm);
 	/* Each device flushes what it must; a dead one is only reaped. */
 	vm_devices_stop(vm);
 	serial_stdin_stop(&vm->stdin_feed);

@@ -22,6 +22,7 @@
 #include "kvm/kvm.h"
 #include "memory/guest_memory.h"
 #include "util/event_loop.h"
+#include "vm/exit_stats.h"
 
 struct vm;
 
@@ -32,6 +33,7 @@ struct vcpu {
 	pthread_t thread;
 	bool started;
 	struct vm *vm;
+	struct exit_stats stats; /* this vCPU's exits, counted by its own thread */
 };
 
 /* One virtio device of the VM: its row, how to build it, and its host. */

@@ -2,17 +2,24 @@
 # Boot benchmark, run INSIDE the e2e test host (e2e.mode=bench) by bench/boot.
 #
 # Boots the Debian kernel + guest.cpio to the GUEST-INIT-OK marker
-# BENCH_RUNS times (default 5) with each VMM: crosvm, QEMU -M microvm and
-# QEMU -M q35 (all with KVM, 1 vCPU, 256 MiB, the same kernel parameters).
-# vmmtime measures launch-to-marker time and the VMM's peak RSS (VmHWM) at
-# the marker, the same way for every VMM. Prints one BENCH-RUN line per
-# boot, a table, and BENCH-DONE.
+# BENCH_RUNS times (default 5, after one unmeasured warm-up, round-robin so
+# drifting load hits all alike) with each VMM: crosvm (sandboxed, unsandboxed,
+# and with the same kernel as an ELF vmlinux), QEMU -M microvm (bzImage and
+# vmlinux through PVH) and QEMU -M q35 (all with KVM, 1 vCPU, 256 MiB, the same
+# kernel parameters). vmmtime measures launch-to-marker time and the VMM's
+# peak RSS (VmHWM) at the marker, the same way for every VMM; the guest prints
+# its own uptime at the marker. Prints one BENCH-RUN line per boot, a table
+# (with the ratio to QEMU microvm), and BENCH-DONE.
+#
+# "bench.sh smp" instead boots crosvm -c 2/-c 4 and QEMU microvm -smp 2/4
+# BENCH_RUNS (QEMU: BENCH_PEER_RUNS) times each and counts the outcomes.
 
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 RUNS=${BENCH_RUNS:-5}
 CROSVM=${CROSVM:-/e2e/crosvm}
 KERNEL=${E2E_KERNEL:-/e2e/vmlinuz}
 INITRD=${E2E_INITRD:-/e2e/guest.cpio}
+VMLINUX=${E2E_VMLINUX:-/e2e/vmlinux}
 VMMTIME=${VMMTIME:-/e2e/vmmtime}
 QEMU=${QEMU:-/usr/bin/qemu-system-x86_64}
 WORK=${BENCH_WORK:-/tmp/bench}
@@ -27,23 +34,24 @@ qemu_args() {
 	echo "-enable-kvm -cpu host -M $1 -smp 1 -m $MEM -nodefaults -no-user-config -nographic -serial stdio -no-reboot"
 }
 
-bench_one() { # NAME COMMAND...
+# measure NAME RUN COMMAND...: one boot; RUN 0 is the unmeasured warm-up.
+measure() {
 	name=$1
-	shift
-	i=1
-	while [ "$i" -le "$RUNS" ]; do
-		res=$("$VMMTIME" -t 90 -g 10 -o "$WORK/$name.$i.log" "$MARKER" -- "$@")
-		echo "BENCH-RUN vmm=$name run=$i $res"
-		case "$res" in
-		*"marker=1"*) ;;
-		*)
-			echo "BENCH-FAIL $name run $i: no $MARKER; log tail:"
-			tail -n 15 "$WORK/$name.$i.log" | tr -d '\r' | sed 's/^/    | /'
-			;;
-		esac
-		echo "$name $res" >>"$WORK/results"
-		i=$((i + 1))
-	done
+	i=$2
+	shift 2
+	log=$WORK/$name.$i.log
+	res=$("$VMMTIME" -t 90 -g 10 -o "$log" "$MARKER" -- "$@")
+	# The guest's own uptime when its /init ran: the kernel's share of the boot.
+	up=$(tr -d '\r' <"$log" | sed -n "s/.*$MARKER uptime=\([0-9.]*\).*/\1/p" | head -n 1)
+	echo "BENCH-RUN vmm=$name run=$i $res guest_up=${up:-?}"
+	case "$res" in
+	*"marker=1"*) ;;
+	*)
+		echo "BENCH-FAIL $name run $i: no $MARKER; log tail:"
+		tail -n 15 "$log" | tr -d '\r' | sed 's/^/    | /'
+		;;
+	esac
+	[ "$i" -gt 0 ] && echo "$name $res guest_up=${up:-0}" >>"$WORK/results"
 }
 
 # bench.sh smp: SMP boots only, counted by outcome (bench/smp).
@@ -101,21 +109,51 @@ if [ "${1:-}" = smp ]; then
 	exit 0
 fi
 
-echo "BENCH: $RUNS boots per VMM to $MARKER, kernel params '$PARAMS', $MEM MiB, 1 vCPU"
+echo "BENCH: $RUNS boots per VMM to $MARKER (after one warm-up each, round-robin), kernel params '$PARAMS', $MEM MiB, 1 vCPU"
+vmms=
 if [ -x "$CROSVM" ]; then
-	bench_one crosvm "$CROSVM" run -c 1 -m "$MEM" -p "$PARAMS" -i "$INITRD" "$KERNEL"
-	# The sandbox's cost: the same boot with every device in the VMM process.
-	bench_one crosvm-nosandbox "$CROSVM" run --disable-sandbox -c 1 -m "$MEM" -p "$PARAMS" \
-		-i "$INITRD" "$KERNEL"
+	# --disable-sandbox: the sandbox's cost; vmlinux: the same kernel as an ELF (PVH entry).
+	vmms="crosvm crosvm-nosandbox"
+	[ -s "$VMLINUX" ] && vmms="$vmms crosvm-vmlinux"
 else
 	echo "BENCH: no crosvm in this test host, skipping it"
 fi
-# shellcheck disable=SC2046 # word splitting of the option list is intended
-bench_one qemu-microvm "$QEMU" $(qemu_args microvm,rtc=on) \
-	-kernel "$KERNEL" -initrd "$INITRD" -append "console=ttyS0 $PARAMS"
-# shellcheck disable=SC2046
-bench_one qemu-q35 "$QEMU" $(qemu_args q35) \
-	-kernel "$KERNEL" -initrd "$INITRD" -append "console=ttyS0 $PARAMS"
+vmms="$vmms qemu-microvm"
+[ -s "$VMLINUX" ] && vmms="$vmms qemu-microvm-pvh"
+vmms="$vmms qemu-q35"
+
+# launch NAME RUN: boots that VMM once.
+launch() {
+	# shellcheck disable=SC2046 # word splitting of the option lists is intended
+	case "$1" in
+	crosvm) measure "$1" "$2" "$CROSVM" run -c 1 -m "$MEM" -p "$PARAMS" -i "$INITRD" "$KERNEL" ;;
+	crosvm-nosandbox)
+		measure "$1" "$2" "$CROSVM" run --disable-sandbox -c 1 -m "$MEM" -p "$PARAMS" \
+			-i "$INITRD" "$KERNEL"
+		;;
+	crosvm-vmlinux) measure "$1" "$2" "$CROSVM" run -c 1 -m "$MEM" -p "$PARAMS" -i "$INITRD" "$VMLINUX" ;;
+	qemu-microvm)
+		measure "$1" "$2" "$QEMU" $(qemu_args microvm,rtc=on) \
+			-kernel "$KERNEL" -initrd "$INITRD" -append "console=ttyS0 $PARAMS"
+		;;
+	qemu-microvm-pvh)
+		measure "$1" "$2" "$QEMU" $(qemu_args microvm,rtc=on) \
+			-kernel "$VMLINUX" -initrd "$INITRD" -append "console=ttyS0 $PARAMS"
+		;;
+	qemu-q35)
+		measure "$1" "$2" "$QEMU" $(qemu_args q35) \
+			-kernel "$KERNEL" -initrd "$INITRD" -append "console=ttyS0 $PARAMS"
+		;;
+	esac
+}
+
+i=0
+while [ "$i" -le "$RUNS" ]; do
+	for v in $vmms; do
+		launch "$v" "$i"
+	done
+	i=$((i + 1))
+done
 
 # Table: median of the successful runs (marker seen) per VMM.
 echo "BENCH-TABLE"
@@ -139,21 +177,26 @@ function median(list, n,    a, i, j, t) {
 		if (kv[1] == "hwm_kb") r = kv[2] / 1024
 		if (kv[1] == "pss_kb") p = kv[2] / 1024
 		if (kv[1] == "nproc") np = kv[2]
+		if (kv[1] == "guest_up") up = kv[2]
 	}
 	ok[vmm]++
 	ts[vmm] = ts[vmm] " " t
 	rs[vmm] = rs[vmm] " " r
 	ps[vmm] = ps[vmm] " " p
+	ups[vmm] = ups[vmm] " " up
 	procs[vmm] = np
 }
 END {
-	printf "%-16s %6s %18s %20s %24s\n", "VMM", "boots", "median s to marker", "median peak RSS MiB", "median PSS MiB (procs)"
+	base = ok["qemu-microvm"] > 0 ? median(ts["qemu-microvm"], ok["qemu-microvm"]) : 0
+	printf "%-17s %6s %11s %11s %14s %10s %18s\n", "VMM", "boots", "s to init", "vs microvm", "guest up at init", "peak RSS", "PSS MiB (procs)"
 	for (k = 1; k <= nv; k++) {
 		v = order[k]
-		if (ok[v] > 0)
-			printf "%-16s %3d/%-2d %18.3f %20.1f %18.1f (%d)\n", v, ok[v], total[v], median(ts[v], ok[v]), median(rs[v], ok[v]), median(ps[v], ok[v]), procs[v]
-		else
-			printf "%-16s %3d/%-2d %18s %20s %24s\n", v, 0, total[v], "-", "-", "-"
+		if (ok[v] > 0) {
+			m = median(ts[v], ok[v])
+			printf "%-17s %3d/%-2d %11.2f %10.2fx %15.2fs %6.1f MiB %12.1f (%d)\n", v, ok[v], total[v], m, base > 0 ? m / base : 0, median(ups[v], ok[v]), median(rs[v], ok[v]), median(ps[v], ok[v]), procs[v]
+		} else {
+			printf "%-17s %3d/%-2d %11s %11s %16s %10s %18s\n", v, 0, total[v], "-", "-", "-", "-", "-"
+		}
 	}
 }' "$WORK/results"
 echo "BENCH-DONE"

@@ -131,6 +131,22 @@ if [[ $npass -eq 0 && $nfail -eq 0 ]]; then
 	ok=0
 fi
 [[ $nfail -eq 0 && $rc -eq 0 ]] || ok=0
+# A failed SMP boot is a bug to find, not noise to retry away: one retried SMP case fails the run.
+smp_pats=$(cat "$log"* 2>/dev/null | tr -d '\r' | sed -n 's/^E2E-SMP-CASES: //p' | head -n 1)
+smp_retried=""
+set -f # the patterns are for case, not for file names
+for c in $(tr ',' ' ' <<<"$retried"); do
+	for pat in $smp_pats; do
+		# shellcheck disable=SC2254 # patterns are intended
+		case "$c" in $pat) smp_retried="$smp_retried $c" && break ;; esac
+	done
+done
+set +f
+if [[ -n $smp_retried ]]; then
+	say "error: SMP case(s) failed and needed a retry:$smp_retried (see the first-round logs)"
+	ok=0
+	nfail=$((nfail + 1))
+fi
 # A retry must not hide a failure: every retried case is counted and named.
 nretried=$(tr ',' '\n' <<<"$retried" | sed '/^$/d' | wc -l)
 if [[ $nretried -gt 0 ]]; then

@@ -69,6 +69,14 @@ static bool bar_ok(const struct proxy_req *q)
 	       q->off + q->len <= VPCI_BAR_SIZE;
 }
 
+/* The whole config space into the answer, for the VMM's copy (proxy_wire.h). */
+static void cfg_image(struct pci_function *fn, struct proxy_resp *r)
+{
+	for (unsigned off = 0; off < PROXY_CFG_SPACE; off += 4)
+		fn->cfg_read(fn, off, r->data + off, 4);
+	r->len = PROXY_CFG_SPACE;
+}
+
 static void serve_access(const struct device_main_arg *a, const struct proxy_req *q,
 			 struct proxy_resp *r)
 {
@@ -86,6 +94,7 @@ static void serve_access(const struct device_main_arg *a, const struct proxy_req
 		break;
 	case PROXY_CFG_WRITE:
 		fn->cfg_write(fn, (unsigned)q->off, q->data, q->len);
+		cfg_image(fn, r);
 		break;
 	case PROXY_BAR_READ:
 		virtio_pci_bar_read(a->pci, q->off, r->data, q->len);
@@ -126,6 +135,9 @@ static void serve_one(const struct device_main_arg *a, const struct proxy_req *q
 		break;
 	case PROXY_STOP:
 		virtio_host_destroy_device(a->h, d);
+		break;
+	case PROXY_CFG_IMAGE:
+		cfg_image(&a->pci->fn, r);
 		break;
 	default:
 		r->result = -EINVAL;

@@ -52,6 +52,11 @@ struct virtio_proxy {
 	bool stop_sent; /* its exit is expected */
 	char policy_file[64];
 	int32_t last_nr; /* the last violation reported, -1 for none */
+	/* The device's config space as of its last answer (proxy_wire.h), under lock. */
+	uint8_t cfg[PROXY_CFG_SPACE];
+	bool cfg_valid;
+	/* Guest accesses: crossed to the device process, and config reads answered here. */
+	uint64_t crossed[4], cfg_local;
 	uint64_t logged[LOGGED_NRS / 64];
 	/* Live only in the device process's copy. */
 	struct virtio_device dev;
@@ -205,10 +210,18 @@ static int recv_resp(struct virtio_proxy *p, struct proxy_resp *r, int timeout_m
 }
 
 /* Applies what the device's transport asked of KVM, in its order: routes, BAR, interrupts. */
-static void apply(struct virtio_proxy *p, const struct proxy_resp *r)
+static void apply(struct virtio_proxy *p, const struct proxy_req *q, const struct proxy_resp *r)
 {
 	struct virtio_host *h = &p->h;
 
+	if (q->op == PROXY_CFG_WRITE || q->op == PROXY_CFG_IMAGE) {
+		/* Checked: the whole space, or (failed) nothing and the copy is not trusted. */
+		p->cfg_valid = r->len == PROXY_CFG_SPACE;
+		if (p->cfg_valid)
+			memcpy(p->cfg, r->data, PROXY_CFG_SPACE);
+	}
+	if (proxy_op_is_access(q->op))
+		p->crossed[q->op - PROXY_CFG_READ]++;
 	for (uint32_t i = 0; i < r->nr_routes; i++)
 		virtio_host_route(h, r->routes[i].vector, r->routes[i].addr, r->routes[i].data);
 	if (r->bar_changed)
@@ -238,7 +251,7 @@ static int transact(struct virtio_proxy *p, const struct proxy_req *q, struct pr
 		else if (ret || !proxy_answer_ok(q, r, p->h.nr_vectors, VPCI_BAR_SIZE))
 			ret = lost(p, -EPROTO, "sent a malformed answer");
 		else
-			apply(p, r);
+			apply(p, q, r);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return ret;
@@ -265,8 +278,20 @@ static struct virtio_proxy *from_fn(struct pci_function *fn)
 
 static void proxy_cfg_read(struct pci_function *fn, unsigned off, uint8_t *data, unsigned len)
 {
-	if (len >= 1 && len <= 4)
-		forward(from_fn(fn), PROXY_CFG_READ, off, data, len);
+	struct virtio_proxy *p = from_fn(fn);
+	bool local = false;
+
+	if (len < 1 || len > 4)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (p->cfg_valid && off < PROXY_CFG_SPACE && len <= PROXY_CFG_SPACE - off) {
+		memcpy(data, p->cfg + off, len);
+		p->cfg_local++;
+		local = true;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (!local)
+		forward(p, PROXY_CFG_READ, off, data, len);
 }
 
 static void proxy_cfg_write(struct pci_function *fn, unsigned off, const uint8_t *data,
@@ -360,6 +385,11 @@ static void proxy_stop(struct virtio_host *h)
 	if (p->pid <= 0 || p->reaped)
 		return; /* never started, or gone */
 	log_rss(p);
+	log_debug("%s: guest accesses crossing to the device process: config %llu reads, %llu "
+		  "writes; BAR %llu reads, %llu writes; config reads answered in the VMM: %llu",
+		  h->name, (unsigned long long)p->crossed[0], (unsigned long long)p->crossed[1],
+		  (unsigned long long)p->crossed[2], (unsigned long long)p->crossed[3],
+		  (unsigned long long)p->cfg_local);
 	if (!p->dead) {
 		p->stop_sent = true;
 		r = simple_call(h, PROXY_STOP);
@@ -508,6 +538,14 @@ static int proxy_start(struct virtio_host *h)
 	if ((r = event_loop_add(h->env.loop, &p->pid_src)) ||
 	    (r = event_loop_add(h->env.loop, &p->report_src)))
 		return r;
+	/* The config space copy the guest's config reads are answered from. */
+	{
+		struct proxy_req q = {.op = PROXY_CFG_IMAGE};
+
+		r = transact(p, &q, &resp, CALL_TIMEOUT_MS);
+		if (r)
+			return r;
+	}
 	log_debug("%s: device process %d, jailed, under %s%s", h->name, (int)p->pid, p->policy_file,
 		  p->sb.log_failures ? " (log failures)" : "");
 	return 0;

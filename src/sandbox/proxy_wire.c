@@ -31,5 +31,8 @@ bool proxy_answer_ok(const struct proxy_req *q, const struct proxy_resp *r, unsi
 		return r->result || r->len == q->len;
 	if (q->op == PROXY_CONTROL)
 		return !r->result || !r->len;
+	/* A config write's answer carries the config space after it (or, failed, nothing). */
+	if (q->op == PROXY_CFG_WRITE || q->op == PROXY_CFG_IMAGE)
+		return r->result ? r->len == 0 : r->len == PROXY_CFG_SPACE;
 	return r->len == 0;
 }

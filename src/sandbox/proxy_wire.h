@@ -24,7 +24,16 @@ enum proxy_op {
 	PROXY_PAUSE,
 	PROXY_RESUME,
 	PROXY_STOP,
+	PROXY_CFG_IMAGE, /* the whole config space, for the VMM's copy */
 };
+
+/*
+ * PCI config space changes only through the guest's config writes, so the VMM
+ * keeps a copy and answers the guest's (many) config reads itself: the device
+ * sends the whole space once after it starts (PROXY_CFG_IMAGE) and after
+ * every config write (as that write's answer data).
+ */
+#define PROXY_CFG_SPACE 256
 
 struct proxy_req {
 	uint32_t op;
@@ -51,6 +60,8 @@ struct proxy_resp {
 	struct proxy_route routes[MSIX_MAX_VECTORS];
 	uint8_t data[VIRTIO_CONTROL_MAX];
 };
+
+_Static_assert(PROXY_CFG_SPACE <= VIRTIO_CONTROL_MAX, "an answer holds the config space");
 
 static inline bool proxy_op_is_access(uint32_t op)
 {

@@ -28,6 +28,9 @@ static void answer(uint32_t op, uint32_t len)
 	q.len = len;
 	if (op == PROXY_CFG_READ || op == PROXY_BAR_READ)
 		r.len = len;
+	/* A config write's answer, and the image's, carry the whole config space. */
+	if (op == PROXY_CFG_WRITE || op == PROXY_CFG_IMAGE)
+		r.len = PROXY_CFG_SPACE;
 }
 
 static bool ok(void)
@@ -56,6 +59,13 @@ static void test_well_formed(void **state)
 	assert_true(ok());
 	answer(PROXY_STOP, 0);
 	assert_true(ok());
+	answer(PROXY_CFG_IMAGE, 0);
+	assert_true(ok());
+	/* A failed config write carries nothing: the VMM then forwards config reads. */
+	answer(PROXY_CFG_WRITE, 4);
+	r.result = -EINVAL;
+	r.len = 0;
+	assert_true(ok());
 }
 
 /* A malformed answer: the request, then what the answer gets wrong. */
@@ -76,7 +86,13 @@ static const struct bad bads[] = {
 	{"a short read leaves guest bytes unset", PROXY_BAR_READ, 4, .r_len = 2},
 	{"a reply beyond the buffer", PROXY_CONTROL, 8, .r_len = VIRTIO_CONTROL_MAX + 1},
 	{"a failed call with a reply", PROXY_CONTROL, 8, .result = -EIO, .r_len = 4},
-	{"a write that returns bytes", PROXY_CFG_WRITE, 4, .r_len = 4},
+	{"a write that returns bytes", PROXY_BAR_WRITE, 4, .r_len = 4},
+	{"a config write with part of the space", PROXY_CFG_WRITE, 4, .r_len = 4},
+	{"a config write without the space", PROXY_CFG_WRITE, 4, .r_len = 0},
+	{"a failed config write with the space", PROXY_CFG_WRITE, 4, .result = -EIO,
+	 .r_len = PROXY_CFG_SPACE},
+	{"a config image of the wrong size", PROXY_CFG_IMAGE, 0, .r_len = 64},
+	{"a config image that fires", PROXY_CFG_IMAGE, 0, .r_len = -1, .fire = 1},
 	{"more routes than vectors", PROXY_BAR_WRITE, 4, .r_len = -1, .nr_routes = VECTORS + 1},
 	{"a route of no vector", PROXY_BAR_WRITE, 4, .r_len = -1, .nr_routes = 1,
 	 .vector = VECTORS},

@@ -155,15 +155,18 @@ while [ "$i" -le "$RUNS" ]; do
 	i=$((i + 1))
 done
 
-# Where the exits go: one more boot of each crosvm row with --log-level debug (not timed).
+# Where the exits go: one more boot of each crosvm row with --log-level debug (not timed),
+# without "quiet", so that the guest kernel's warnings show too.
 for v in $vmms; do
 	case "$v" in crosvm-vmlinux) k=$VMLINUX ;; crosvm*) k=$KERNEL ;; *) continue ;; esac
 	flags=
 	[ "$v" = crosvm-nosandbox ] && flags=--disable-sandbox
 	# shellcheck disable=SC2086 # $flags is one word or none
 	"$VMMTIME" -t 90 -g 10 -o "$WORK/$v.exits.log" "$MARKER" -- "$CROSVM" --log-level debug \
-		run $flags -c 1 -m "$MEM" -p "$PARAMS" -i "$INITRD" "$k" >/dev/null
-	tr -d '\r' <"$WORK/$v.exits.log" | sed -n "s/.*\(exits .*\)/BENCH-EXITS $v: \1/p"
+		run $flags -c 1 -m "$MEM" -p "e2e=poweroff" -i "$INITRD" "$k" >/dev/null
+	tr -d '\r' <"$WORK/$v.exits.log" | sed -n "s/.*\(exits .*\|guest accesses .*\)/BENCH-EXITS $v: \1/p"
+	tr -d '\r' <"$WORK/$v.exits.log" | grep -E 'WARNING|xstate|XSAVE|BUG' | head -n 5 |
+		sed "s/^/BENCH-GUEST $v: /"
 done
 
 # Table: median of the successful runs (marker seen) per VMM.

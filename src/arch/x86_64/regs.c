@@ -214,4 +214,12 @@ void x86_log_regs(int fd, unsigned id)
 	log_err("vcpu %u: r12=%#llx r13=%#llx r14=%#llx r15=%#llx", id, r.r12, r.r13, r.r14, r.r15);
 	log_err("vcpu %u: cr0=%#llx cr2=%#llx cr3=%#llx cr4=%#llx efer=%#llx cs=%#x ss=%#x", id,
 		s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector, s.ss.selector);
+	/*
+	 * On AMD (SVM) KVM resets a vCPU that shut down before it reports the exit:
+	 * these registers are then the reset state, not where the guest faulted.
+	 */
+	if (r.rip == 0xfff0 && s.cs.base == 0xffff0000)
+		log_err("vcpu %u: (the reset state: on AMD, KVM resets a vCPU that shut down, so "
+			"the faulting state is lost)",
+			id);
 }

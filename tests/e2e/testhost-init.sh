@@ -32,6 +32,7 @@ for word in $cmdline; do
 	e2e.timeout=*) E2E_BOOT_TIMEOUT=${word#e2e.timeout=}; export E2E_BOOT_TIMEOUT ;;
 	e2e.runs=*) BENCH_RUNS=${word#e2e.runs=}; export BENCH_RUNS ;;
 	e2e.peer_runs=*) BENCH_PEER_RUNS=${word#e2e.peer_runs=}; export BENCH_PEER_RUNS ;;
+	e2e.vmms=*) BENCH_VMMS=${word#e2e.vmms=}; export BENCH_VMMS ;;
 	e2e.simulate=*) simulate=${word#e2e.simulate=} ;;
 	esac
 done

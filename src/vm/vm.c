@@ -130,6 +130,7 @@ static void log_exits(struct vm *vm)
 		per[i] = &vm->vcpus[i].stats;
 	exit_stats_log(per, vm->nr_vcpus, &vm->pio, &vm->mmio);
 	free(per);
+	pci_root_log_stats(&vm->board.pci);
 }
 
 static void log_stop_time(const struct vm *vm)

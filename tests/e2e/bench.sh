@@ -172,7 +172,7 @@ for v in $vmms; do
 	# shellcheck disable=SC2086 # $flags is one word or none
 	"$VMMTIME" -t 90 -g 10 -o "$WORK/$v.exits.log" "$MARKER" -- "$CROSVM" --log-level debug \
 		run $flags -c 1 -m "$MEM" -p "e2e=poweroff" -i "$INITRD" "$k" >/dev/null
-	tr -d '\r' <"$WORK/$v.exits.log" | sed -n "s/.*\(exits .*\|guest accesses .*\)/BENCH-EXITS $v: \1/p"
+	tr -d '\r' <"$WORK/$v.exits.log" | sed -n "s/.*\(exits .*\|guest accesses .*\|PCI config accesses.*\)/BENCH-EXITS $v: \1/p"
 	tr -d '\r' <"$WORK/$v.exits.log" | grep -v '^\[crosvm' | grep -E 'WARNING:|xstate|XSAVE|BUG:' | head -n 5 |
 		sed "s/^/BENCH-GUEST $v: /"
 done
@@ -215,7 +215,7 @@ END {
 		v = order[k]
 		if (ok[v] > 0) {
 			m = median(ts[v], ok[v])
-			printf "%-17s %3d/%-2d %11.2f %10.2fx %15.2fs %6.1f MiB %12.1f (%d)\n", v, ok[v], total[v], m, (base > 0 ? m / base : 0), median(ups[v], ok[v]), median(rs[v], ok[v]), median(ps[v], ok[v]), procs[v]
+			printf "%-17s %3d/%-2d %11.2f %11s %15.2fs %6.1f MiB %12.1f (%d)\n", v, ok[v], total[v], m, (base > 0 ? sprintf("%.2fx", m / base) : "-"), median(ups[v], ok[v]), median(rs[v], ok[v]), median(ps[v], ok[v]), procs[v]
 		} else {
 			printf "%-17s %3d/%-2d %11s %11s %16s %10s %18s\n", v, 0, total[v], "-", "-", "-", "-", "-"
 		}

@@ -2,8 +2,10 @@
 #include "devices/pci/pci_root.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "util/log.h"
 #include "util/macros.h"
 
 #define PCI_VENDOR_GOOGLE     0x1ae0
@@ -84,14 +86,44 @@ int pci_root_add(struct pci_root *root, unsigned slot, struct pci_function *fn)
 }
 
 /* The function the address register selects, or NULL (bus != 0, fn != 0, disabled, empty). */
-static struct pci_function *selected(const struct pci_root *root, unsigned *reg)
+static struct pci_function *selected(struct pci_root *root, unsigned *reg)
 {
 	uint32_t a = root->address;
+	unsigned slot = (a >> 11) & 0x1f;
 
-	if (!(a & CFG_ADDR_ENABLE) || ((a >> 16) & 0xff) != 0 || ((a >> 8) & 7) != 0)
+	if (!(a & CFG_ADDR_ENABLE))
 		return NULL;
+	if (((a >> 16) & 0xff) != 0) {
+		root->other_bus++;
+		return NULL;
+	}
+	if (((a >> 8) & 7) != 0) {
+		root->other_function++;
+		return NULL;
+	}
 	*reg = a & 0xfc;
-	return root->slots[(a >> 11) & 0x1f];
+	if (!root->slots[slot])
+		root->empty_slot++;
+	else
+		root->hits[slot]++;
+	return root->slots[slot];
+}
+
+void pci_root_log_stats(struct pci_root *root)
+{
+	char line[512] = "";
+	size_t at = 0;
+
+	pthread_mutex_lock(&root->lock);
+	for (unsigned s = 0; s < PCI_ROOT_SLOTS && at < sizeof(line); s++)
+		if (root->hits[s])
+			at += (size_t)snprintf(line + at, sizeof(line) - at, " slot %u: %llu,", s,
+					       (unsigned long long)root->hits[s]);
+	log_debug("PCI config accesses:%s absent (bus 0 empty slot %llu, function 1-7 %llu, "
+		  "other buses %llu)",
+		  line, (unsigned long long)root->empty_slot,
+		  (unsigned long long)root->other_function, (unsigned long long)root->other_bus);
+	pthread_mutex_unlock(&root->lock);
 }
 
 static void pci_root_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len)

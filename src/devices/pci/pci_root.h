@@ -40,11 +40,15 @@ struct pci_root {
 	struct pci_function host_bridge;
 	struct pci_config host_bridge_cfg;
 	struct exit_notifier exit;
+	/* Data-port accesses by what they addressed (pci_root_log_stats), under lock. */
+	uint64_t hits[PCI_ROOT_SLOTS], other_bus, other_function, empty_slot;
 };
 
 extern const struct bus_ops pci_root_bus_ops;
 
 void pci_root_init(struct pci_root *root, struct exit_notifier exit);
+/* Logs (debug) the guest's config accesses: per present slot, and how many probed nothing. */
+void pci_root_log_stats(struct pci_root *root);
 /* Plugs fn into slot (device number) on bus 0, function 0; -1 if taken or out of range. */
 int pci_root_add(struct pci_root *root, unsigned slot, struct pci_function *fn);
 

@@ -24,11 +24,8 @@ struct name_value {
 };
 
 static const struct name_value serial_types[] = {
-	{"stdout", SERIAL_STDOUT},
-	{"file", SERIAL_FILE},
-	{"sink", SERIAL_SINK},
-	{"syslog", SERIAL_SYSLOG},
-	{"unix", SERIAL_UNIX},
+	{"stdout", SERIAL_STDOUT}, {"file", SERIAL_FILE}, {"sink", SERIAL_SINK},
+	{"syslog", SERIAL_SYSLOG}, {"unix", SERIAL_UNIX},
 };
 
 static const struct name_value log_levels[] = {
@@ -153,13 +150,15 @@ static int serial_check(const struct serial_spec *s, const struct vm_config *cfg
 		snprintf(err, errlen, "--serial: path= only applies to type=file and type=unix");
 		return -1;
 	}
-	if (s->sc.type == SERIAL_UNIX && strlen(s->sc.path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+	if (s->sc.type == SERIAL_UNIX &&
+	    strlen(s->sc.path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		snprintf(err, errlen, "--serial: path '%s' is too long for a unix socket",
 			 s->sc.path);
 		return -1;
 	}
 	if (s->sc.input && s->sc.stdin_input) {
-		snprintf(err, errlen, "--serial: input= and stdin are exclusive (one input a port)");
+		snprintf(err, errlen,
+			 "--serial: input= and stdin are exclusive (one input a port)");
 		return -1;
 	}
 	if (cfg->serial[s->num - 1].configured) {
@@ -575,8 +574,7 @@ static const struct flag flags[] = {
 	 true},
 	{"cpus", 'c', "N", "number of vCPUs (default 1; also as num-cores=N)", parse_cpus, 0, 0,
 	 true},
-	{"serial", 0,
-	 "type=TYPE[,num=N][,path=P][,input=P][,console][,earlycon][,stdin]",
+	{"serial", 0, "type=TYPE[,num=N][,path=P][,input=P][,console][,earlycon][,stdin]",
 	 "configure COM port N (1-4, default 1); TYPE is stdout,\n"
 	 "file (needs path=), sink, syslog or unix (path= names an\n"
 	 "existing SOCK_DGRAM socket; each line is a datagram).\n"
@@ -602,8 +600,8 @@ static const struct flag flags[] = {
 	 parse_block, 0, 0, false},
 	{"no-rng", 0, NULL, "omit the virtio-rng entropy device", parse_switch, CFG_BOOL(rng),
 	 false, false},
-	{"no-i8042", 0, NULL, "omit the i8042 keyboard controller (ports 0x60, 0x64)",
-	 parse_switch, CFG_BOOL(i8042), false, false},
+	{"no-i8042", 0, NULL, "omit the i8042 keyboard controller (ports 0x60, 0x64)", parse_switch,
+	 CFG_BOOL(i8042), false, false},
 	{"no-rtc", 0, NULL, "omit the CMOS real-time clock (ports 0x70, 0x71)", parse_switch,
 	 CFG_BOOL(rtc), false, false},
 	{"socket", 's', "PATH",

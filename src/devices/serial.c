@@ -97,10 +97,12 @@ static void emit(struct serial *s, uint8_t b)
 			s->line[s->line_len] = '\0';
 			if (s->out_kind == SERIAL_OUT_SYSLOG)
 				syslog(LOG_INFO, "%s: %s", s->name, s->line);
-			/* A reader that is gone or full loses the line; the guest never waits. */
+			/*
+			 * As crosvm's: a full reader holds the guest back (as a full
+			 * stdout does); one that is gone loses the line.
+			 */
 			else
-				(void)send(s->out_fd, s->line, s->line_len,
-					   MSG_DONTWAIT | MSG_NOSIGNAL);
+				(void)send(s->out_fd, s->line, s->line_len, MSG_NOSIGNAL);
 			s->line_len = 0;
 		}
 		if (b != '\n' && b != '\r')

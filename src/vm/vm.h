@@ -88,7 +88,7 @@ int vm_build(struct vm *vm, struct x86_entry *entry);
 /* serial.c: the COM ports' outputs (into out) and inputs; 0 or an exit status (logged). */
 int vm_serial_open(struct vm *vm, struct x86_serial_out out[SERIAL_PORTS]);
 void vm_serial_close(struct x86_serial_out out[SERIAL_PORTS]); /* outputs not yet given away */
-void vm_serial_stop_inputs(struct vm *vm);			/* idempotent */
+void vm_serial_stop_inputs(struct vm *vm);		       /* idempotent */
 
 /* devices.c: the virtio devices from the table. */
 int vm_devices_prepare(struct vm *vm); /* arguments, before any VM exists */

@@ -388,7 +388,8 @@ static void test_block_and_bare_keys(void **state)
 	assert_int_equal(PARSE("--serial", "type=sink,num", "k"), PARSE_ERROR);
 }
 
-/* --no-i8042, --no-rtc; --serial's earlycon, input=, type=unix and what they cannot be given with. */
+/* --no-i8042, --no-rtc; --serial's earlycon, input=, type=unix and what they cannot be given with.
+ */
 static void test_legacy_and_serial_keys(void **state)
 {
 	char *cl;
@@ -401,8 +402,9 @@ static void test_legacy_and_serial_keys(void **state)
 	assert_string_equal(err, "--no-rtc: takes no value");
 
 	/* earlycon names the port's I/O base, after console=, before -p. */
-	assert_int_equal(PARSE("--serial", "type=stdout,num=2,console,earlycon", "-p", "quiet", "k"),
-			 PARSE_OK);
+	assert_int_equal(
+		PARSE("--serial", "type=stdout,num=2,console,earlycon", "-p", "quiet", "k"),
+		PARSE_OK);
 	assert_true(cfg.serial[1].earlycon);
 	cl = config_kernel_cmdline(&cfg);
 	assert_string_equal(cl, "console=ttyS1 earlycon=uart8250,io,0x2f8 quiet");
@@ -441,7 +443,8 @@ static void test_legacy_and_serial_keys(void **state)
 	assert_int_equal(PARSE("--serial", "type=unix", "k"), PARSE_ERROR);
 	assert_string_equal(err, "--serial: type=unix needs path=");
 	assert_int_equal(PARSE("--serial",
-			       "type=unix,path=/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			       "type=unix,path=/"
+			       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 			       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 			       "k"),
 			 PARSE_ERROR);

@@ -230,8 +230,8 @@ static void build_fadt(uint8_t *b, uint64_t facs, uint64_t dsdt, bool rtc)
 	w32(b, 64, ACPI_PM_BASE + ACPI_PM1_CNT);
 	w8(b, 88, 4);
 	w8(b, 89, 2);
-	w16(b, 96, 101);  /* C2 latency > 100: no C2 */
-	w16(b, 98, 1001); /* C3 latency > 1000: no C3 */
+	w16(b, 96, 101);	    /* C2 latency > 100: no C2 */
+	w16(b, 98, 1001);	    /* C3 latency > 1000: no C3 */
 	w8(b, 108, rtc ? 0x32 : 0); /* CMOS century register */
 	w16(b, 109, BOOT_ARCH_NO_VGA | (rtc ? 0 : BOOT_ARCH_NO_RTC));
 	/* No FADT_PWR_BUTTON: the power button is the fixed-feature one (PM1 PWRBTN). */

@@ -56,7 +56,8 @@ static void test_status_w1c(void **state)
 	assert_int_equal(pb_in16(&pb, ACPI_PM1_EVT), 0);
 }
 
-/* A press sets PWRBTN_STS; the SCI is high while it is set and enabled, until the guest clears it. */
+/* A press sets PWRBTN_STS; the SCI is high while it is set and enabled, until the guest clears it.
+ */
 static void test_power_button(void **state)
 {
 	/* Not enabled yet (no button driver): the status is set, no SCI. */

@@ -168,7 +168,7 @@ static void test_datagram_lines(void **state)
 	n = recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT);
 	assert_int_equal(n, 5);
 	assert_memory_equal(buf, "world", 5);
-	assert_int_equal(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT), 0); /* the empty line */
+	assert_int_equal(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT), 0);  /* the empty line */
 	assert_int_equal(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT), -1); /* "partial" waits */
 	for (int i = 0; i < 300; i++)
 		pb_out8(&pb, 0, 'x');

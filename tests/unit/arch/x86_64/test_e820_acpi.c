@@ -107,9 +107,9 @@ static void test_acpi(void **state)
 	assert_int_equal(p[89], 2);		     /* PM1_CNT_LEN */
 	assert_int_equal(p[116], 1);		     /* reset register in I/O space */
 	assert_int_equal(p[120] | p[121] << 8, 0xcf9);
-	assert_int_equal(p[112] & (1 << 4), 0);	     /* the fixed-feature power button */
-	assert_int_equal(p[109] & (1 << 5), 0);	     /* a CMOS RTC */
-	assert_int_equal(p[108], 0x32);		     /* its century register */
+	assert_int_equal(p[112] & (1 << 4), 0); /* the fixed-feature power button */
+	assert_int_equal(p[109] & (1 << 5), 0); /* a CMOS RTC */
+	assert_int_equal(p[108], 0x32);		/* its century register */
 
 	/* DSDT holds Name(_S5_, Package(4){5, 5, 0, 0}). */
 	p = table(&gm, dsdt, "DSDT");

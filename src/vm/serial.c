@@ -37,7 +37,7 @@ void vm_serial_close(struct x86_serial_out out[SERIAL_PORTS])
 static int connect_unix(const char *path)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	const struct timespec pause = {0, 10 * 1000 * 1000};
+	const struct timespec pause = {0, 10000000L}; /* 10 ms */
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0) {

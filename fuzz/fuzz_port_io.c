@@ -38,7 +38,7 @@ static const struct dev_port ports[] = {
 };
 #define NPORTS (sizeof(ports) / sizeof(ports[0]))
 
-static bool irq_high[2];
+static bool irq_high[3]; /* COM1 (4), COM2 (3), the SCI (9) */
 static unsigned exits;
 static time_t clock_now;
 
@@ -78,7 +78,7 @@ void __syslog_chk(int pri, int flag, const char *fmt, ...)
 
 static void irq_set(void *opaque, unsigned gsi, bool level)
 {
-	bool *high = &irq_high[gsi == 3];
+	bool *high = &irq_high[gsi == 3 ? 1 : gsi == ACPI_SCI_IRQ ? 2 : 0];
 
 	if (level && *high)
 		abort(); /* a raise without a lower in between is no edge */
@@ -117,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	serial_init(&com2, "ttyS1", (struct irq_line){irq_set, NULL, 3}, SERIAL_OUT_SYSLOG, -1);
 	cmos_init(&rtc, 3ull << 30, 1ull << 30);
 	i8042_init(&kbd, ex);
-	acpi_pm_init(&pm, ex);
+	acpi_pm_init(&pm, ex, (struct irq_line){irq_set, NULL, ACPI_SCI_IRQ});
 	pci_root_init(&pci, ex);
 	if (bus_add(&bus, 0x3f8, 8, "com1", &serial_bus_ops, &com1) ||
 	    bus_add(&bus, 0x2f8, 8, "com2", &serial_bus_ops, &com2) ||

@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "arch/x86_64/layout.h"
 #include "util/macros.h"
 #include "util/parse.h"
 
@@ -22,10 +24,8 @@ struct name_value {
 };
 
 static const struct name_value serial_types[] = {
-	{"stdout", SERIAL_STDOUT},
-	{"file", SERIAL_FILE},
-	{"sink", SERIAL_SINK},
-	{"syslog", SERIAL_SYSLOG},
+	{"stdout", SERIAL_STDOUT}, {"file", SERIAL_FILE}, {"sink", SERIAL_SINK},
+	{"syslog", SERIAL_SYSLOG}, {"unix", SERIAL_UNIX},
 };
 
 static const struct name_value log_levels[] = {
@@ -68,7 +68,7 @@ static const char *bare_bool(const char *kv, const char *const *keys, size_t n)
 	return NULL;
 }
 
-static const char *const serial_bools[] = {"console", "stdin"};
+static const char *const serial_bools[] = {"console", "earlycon", "stdin"};
 
 static int parse_bool_key(const char *flag, const char *k, const char *v, bool *out, char *err,
 			  size_t errlen)
@@ -97,7 +97,8 @@ static int serial_key(struct serial_spec *s, const char *k, const char *v, char 
 
 		if (type < 0) {
 			snprintf(err, errlen,
-				 "--serial: unknown type '%s' (stdout, file, sink or syslog)", v);
+				 "--serial: unknown type '%s' (stdout, file, sink, syslog or unix)",
+				 v);
 			return -1;
 		}
 		s->sc.type = (enum serial_type)type;
@@ -108,15 +109,19 @@ static int serial_key(struct serial_spec *s, const char *k, const char *v, char 
 				 SERIAL_PORTS, v);
 			return -1;
 		}
-	} else if (!strcmp(k, "path")) {
+	} else if (!strcmp(k, "path") || !strcmp(k, "input")) {
+		char **field = !strcmp(k, "path") ? &s->sc.path : &s->sc.input;
+
 		if (!*v) {
-			snprintf(err, errlen, "--serial: path is empty");
+			snprintf(err, errlen, "--serial: %s is empty", k);
 			return -1;
 		}
-		free(s->sc.path);
-		s->sc.path = strdup(v);
+		free(*field);
+		*field = strdup(v);
 	} else if (!strcmp(k, "console")) {
 		return parse_bool_key("serial", k, v, &s->sc.console, err, errlen);
+	} else if (!strcmp(k, "earlycon")) {
+		return parse_bool_key("serial", k, v, &s->sc.earlycon, err, errlen);
 	} else if (!strcmp(k, "stdin")) {
 		return parse_bool_key("serial", k, v, &s->sc.stdin_input, err, errlen);
 	} else {
@@ -134,12 +139,26 @@ static int serial_check(const struct serial_spec *s, const struct vm_config *cfg
 		snprintf(err, errlen, "--serial: type= is required");
 		return -1;
 	}
-	if (s->sc.type == SERIAL_FILE && !s->sc.path) {
-		snprintf(err, errlen, "--serial: type=file needs path=");
+	bool has_path = s->sc.type == SERIAL_FILE || s->sc.type == SERIAL_UNIX;
+
+	if (has_path && !s->sc.path) {
+		snprintf(err, errlen, "--serial: type=%s needs path=",
+			 s->sc.type == SERIAL_FILE ? "file" : "unix");
 		return -1;
 	}
-	if (s->sc.type != SERIAL_FILE && s->sc.path) {
-		snprintf(err, errlen, "--serial: path= only applies to type=file");
+	if (!has_path && s->sc.path) {
+		snprintf(err, errlen, "--serial: path= only applies to type=file and type=unix");
+		return -1;
+	}
+	if (s->sc.type == SERIAL_UNIX &&
+	    strlen(s->sc.path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		snprintf(err, errlen, "--serial: path '%s' is too long for a unix socket",
+			 s->sc.path);
+		return -1;
+	}
+	if (s->sc.input && s->sc.stdin_input) {
+		snprintf(err, errlen,
+			 "--serial: input= and stdin are exclusive (one input a port)");
 		return -1;
 	}
 	if (cfg->serial[s->num - 1].configured) {
@@ -172,10 +191,11 @@ int config_parse_serial(const char *value, struct vm_config *cfg, char *err, siz
 	if (serial_check(&s, cfg, err, errlen))
 		goto out;
 	cfg->serial[s.num - 1] = s.sc;
-	s.sc.path = NULL;
+	s.sc.path = s.sc.input = NULL;
 	ret = 0;
 out:
 	free(s.sc.path);
+	free(s.sc.input);
 	free(copy);
 	return ret;
 }
@@ -554,11 +574,14 @@ static const struct flag flags[] = {
 	 true},
 	{"cpus", 'c', "N", "number of vCPUs (default 1; also as num-cores=N)", parse_cpus, 0, 0,
 	 true},
-	{"serial", 0, "type=TYPE[,num=N][,path=P][,console=BOOL][,stdin=BOOL]",
+	{"serial", 0, "type=TYPE[,num=N][,path=P][,input=P][,console][,earlycon][,stdin]",
 	 "configure COM port N (1-4, default 1); TYPE is stdout,\n"
-	 "file (needs path=), sink or syslog. Without any --serial,\n"
-	 "COM1 is type=stdout,console=true,stdin=true. console=true\n"
-	 "adds console=ttyS<N-1> to the kernel command line.",
+	 "file (needs path=), sink, syslog or unix (path= names an\n"
+	 "existing SOCK_DGRAM socket; each line is a datagram).\n"
+	 "Without any --serial, COM1 is type=stdout,console,stdin.\n"
+	 "console adds console=ttyS<N-1>, earlycon adds\n"
+	 "earlycon=uart8250,io,PORT; the guest reads from stdin\n"
+	 "or from the file input= names. Bare keys mean =true.",
 	 parse_serial, 0, 0, false},
 	{"root", 'r', "PATH[,OPTS]", "read-only root disk (/dev/vda; adds root=/dev/vda ro)",
 	 parse_disk, 0, DISK_READ_ONLY | DISK_ROOT, false},
@@ -577,6 +600,10 @@ static const struct flag flags[] = {
 	 parse_block, 0, 0, false},
 	{"no-rng", 0, NULL, "omit the virtio-rng entropy device", parse_switch, CFG_BOOL(rng),
 	 false, false},
+	{"no-i8042", 0, NULL, "omit the i8042 keyboard controller (ports 0x60, 0x64)", parse_switch,
+	 CFG_BOOL(i8042), false, false},
+	{"no-rtc", 0, NULL, "omit the CMOS real-time clock (ports 0x70, 0x71)", parse_switch,
+	 CFG_BOOL(rtc), false, false},
 	{"socket", 's', "PATH",
 	 "control socket (crosvm stop|suspend|resume|balloon|\n"
 	 "balloon_stats|disk resize talk to it); in a directory,\n"
@@ -676,6 +703,8 @@ static void set_defaults(struct vm_config *cfg)
 	cfg->log_level = LOG_LVL_INFO;
 	cfg->rng = true;
 	cfg->balloon = true;
+	cfg->i8042 = true;
+	cfg->rtc = true;
 	cfg->sandbox = true;
 }
 
@@ -699,7 +728,7 @@ static int validate(struct vm_config *cfg, char *err, size_t errlen)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
 	uint64_t host_mib = pages > 0 && psize > 0 ? ((uint64_t)pages * (uint64_t)psize) >> 20 : 0;
-	int consoles = 0, stdins = 0;
+	int consoles = 0, stdins = 0, earlycons = 0;
 
 	if (cfg->seccomp_policy_dir &&
 	    check_dir("seccomp-policy-dir", cfg->seccomp_policy_dir, err, errlen))
@@ -712,6 +741,7 @@ static int validate(struct vm_config *cfg, char *err, size_t errlen)
 	for (int i = 0; i < SERIAL_PORTS; i++) {
 		consoles += cfg->serial[i].configured && cfg->serial[i].console;
 		stdins += cfg->serial[i].configured && cfg->serial[i].stdin_input;
+		earlycons += cfg->serial[i].configured && cfg->serial[i].earlycon;
 	}
 	if (stdins > 1) {
 		snprintf(err, errlen, "--serial: stdin=true is given for more than one port");
@@ -719,6 +749,10 @@ static int validate(struct vm_config *cfg, char *err, size_t errlen)
 	}
 	if (consoles > 1) {
 		snprintf(err, errlen, "--serial: console=true is given for more than one port");
+		return -1;
+	}
+	if (earlycons > 1) {
+		snprintf(err, errlen, "--serial: earlycon is given for more than one port");
 		return -1;
 	}
 	return 0;
@@ -839,26 +873,32 @@ void config_print_run_usage(FILE *f)
 
 char *config_kernel_cmdline(const struct vm_config *cfg)
 {
-	char console[64] = "";
-	size_t n;
+	static const uint16_t ports[SERIAL_PORTS] = X86_COM_PORTS;
+	char implied[128] = "";
+	size_t l = 0, n;
 	char *s;
 
+	/* What the config implies, each word followed by a space. */
 	for (int i = 0; i < SERIAL_PORTS; i++) {
 		if (cfg->serial[i].configured && cfg->serial[i].console)
-			snprintf(console, sizeof(console), "console=ttyS%d", i);
+			l += (size_t)snprintf(implied + l, sizeof(implied) - l, "console=ttyS%d ",
+					      i);
 	}
-	if (cfg->nr_disks && cfg->disks[0].root) {
-		size_t l = strlen(console);
-
-		snprintf(console + l, sizeof(console) - l, "%sroot=/dev/vda %s", l ? " " : "",
-			 cfg->disks[0].read_only ? "ro" : "rw");
+	for (int i = 0; i < SERIAL_PORTS; i++) {
+		if (cfg->serial[i].configured && cfg->serial[i].earlycon)
+			l += (size_t)snprintf(implied + l, sizeof(implied) - l,
+					      "earlycon=uart8250,io,%#x ", ports[i]);
 	}
-	n = strlen(console) + (cfg->params ? strlen(cfg->params) : 0) + 2;
+	if (cfg->nr_disks && cfg->disks[0].root)
+		l += (size_t)snprintf(implied + l, sizeof(implied) - l, "root=/dev/vda %s ",
+				      cfg->disks[0].read_only ? "ro" : "rw");
+	if (l && !cfg->params)
+		implied[--l] = '\0'; /* no trailing space */
+	n = l + (cfg->params ? strlen(cfg->params) : 0) + 1;
 	s = malloc(n);
 	if (!s)
 		return NULL;
-	snprintf(s, n, "%s%s%s", console, console[0] && cfg->params ? " " : "",
-		 cfg->params ? cfg->params : "");
+	snprintf(s, n, "%s%s", implied, cfg->params ? cfg->params : "");
 	return s;
 }
 
@@ -868,7 +908,8 @@ void config_free(struct vm_config *cfg)
 	cfg->params = NULL;
 	for (int i = 0; i < SERIAL_PORTS; i++) {
 		free(cfg->serial[i].path);
-		cfg->serial[i].path = NULL;
+		free(cfg->serial[i].input);
+		cfg->serial[i].path = cfg->serial[i].input = NULL;
 	}
 	for (unsigned i = 0; i < cfg->nr_disks; i++) {
 		free(cfg->disks[i].path);

@@ -21,13 +21,15 @@
 #define DEFAULT_CPUS	1
 #define MAX_CPUS	254 /* APIC IDs must fit the MADT's 8-bit fields (0xff is broadcast) */
 
-enum serial_type { SERIAL_SINK, SERIAL_STDOUT, SERIAL_FILE, SERIAL_SYSLOG };
+enum serial_type { SERIAL_SINK, SERIAL_STDOUT, SERIAL_FILE, SERIAL_SYSLOG, SERIAL_UNIX };
 
 struct serial_config {
 	bool configured;
 	enum serial_type type;
-	char *path; /* heap */
+	char *path;  /* heap: type=file's file, type=unix's socket */
+	char *input; /* heap: input=, a file the guest reads from (NULL: none) */
 	bool console;
+	bool earlycon; /* adds earlycon=uart8250,io,PORT */
 	bool stdin_input;
 };
 
@@ -55,6 +57,8 @@ struct vm_config {
 	bool rng;			/* virtio-rng (on by default, as in crosvm) */
 	bool video_encoder;		/* virtio-video encoder (libavcodec) */
 	bool balloon;			/* virtio-balloon (on by default, as in crosvm) */
+	bool i8042;			/* the i8042 keyboard controller (--no-i8042 omits it) */
+	bool rtc;			/* the CMOS RTC (--no-rtc omits it) */
 	const char *socket_path;	/* -s: control socket, NULL for none */
 	const char *syslog_tag;		/* --syslog-tag, NULL for the default */
 	bool sandbox;			/* jailed, seccomp-filtered device processes (default) */

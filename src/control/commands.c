@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* crosvm stop|suspend|resume|balloon|balloon_stats|disk: libcrosvm_control's first user. */
+/* crosvm stop|suspend|resume|powerbtn|balloon|balloon_stats|disk: libcrosvm_control's first user.
+ */
 #include "control/commands.h"
 
 #include <ctype.h>
@@ -62,6 +63,8 @@ static int run_simple(const struct command *c, char **argv)
 		ok = crosvm_client_stop_vm(argv[0]);
 	else if (!strcmp(c->name, "suspend"))
 		ok = crosvm_client_suspend_vm(argv[0]);
+	else if (!strcmp(c->name, "powerbtn"))
+		ok = ctl_lib_powerbtn(argv[0]);
 	else
 		ok = crosvm_client_resume_vm(argv[0]);
 	if (ok)
@@ -149,6 +152,7 @@ static const struct command commands[] = {
 	 run_simple},
 	{"suspend", "SOCKET", "pause its vCPUs and devices", 1, run_simple},
 	{"resume", "SOCKET", "let them go on", 1, run_simple},
+	{"powerbtn", "SOCKET", "press its ACPI power button (the guest shuts down)", 1, run_simple},
 	{"balloon", "SIZE SOCKET", "set the balloon to SIZE bytes (K/M/G allowed)", 2, run_balloon},
 	{"balloon_stats", "SOCKET", "the guest's memory statistics (JSON, as crosvm prints)", 1,
 	 run_balloon_stats},

@@ -70,6 +70,11 @@ bool crosvm_client_resume_vm(const char *socket_path)
 	return simple(socket_path, CTL_REQ_RESUME);
 }
 
+bool ctl_lib_powerbtn(const char *socket_path)
+{
+	return simple(socket_path, CTL_REQ_POWERBTN);
+}
+
 bool crosvm_client_balloon_vms(const char *socket_path, uint64_t num_bytes)
 {
 	struct ctl_msg req = {.type = CTL_REQ_BALLOON_SET, .u.bytes = num_bytes}, resp;

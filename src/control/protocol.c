@@ -57,6 +57,7 @@ static int payload_len(uint16_t type)
 	case CTL_REQ_SUSPEND:
 	case CTL_REQ_RESUME:
 	case CTL_REQ_BALLOON_STATS:
+	case CTL_REQ_POWERBTN:
 	case CTL_RESP_OK:
 		return 0;
 	case CTL_REQ_BALLOON_SET:
@@ -193,6 +194,8 @@ const char *ctl_type_name(uint16_t type)
 		return "balloon_stats";
 	case CTL_REQ_DISK_RESIZE:
 		return "disk resize";
+	case CTL_REQ_POWERBTN:
+		return "powerbtn";
 	default:
 		return "unknown";
 	}

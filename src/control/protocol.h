@@ -35,6 +35,7 @@ enum ctl_type {
 	CTL_REQ_BALLOON_SET = 4,   /* le64 bytes: target balloon size */
 	CTL_REQ_BALLOON_STATS = 5, /* no payload */
 	CTL_REQ_DISK_RESIZE = 6,   /* le32 disk index, le32 0, le64 new size in bytes */
+	CTL_REQ_POWERBTN = 7,	   /* no payload: press the ACPI power button */
 	/* Responses. */
 	CTL_RESP_OK = 0x100,		/* no payload */
 	CTL_RESP_ERR = 0x101,		/* le32 errno value, then CTL_ERR_MSG bytes of text */

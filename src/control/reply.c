@@ -17,6 +17,7 @@ uint16_t ctl_reply_type(uint16_t req_type)
 	case CTL_REQ_RESUME:
 	case CTL_REQ_BALLOON_SET:
 	case CTL_REQ_DISK_RESIZE:
+	case CTL_REQ_POWERBTN:
 		return CTL_RESP_OK;
 	case CTL_REQ_BALLOON_STATS:
 		return CTL_RESP_BALLOON_STATS;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -91,9 +92,17 @@ static void emit(struct serial *s, uint8_t b)
 			;
 		break;
 	case SERIAL_OUT_SYSLOG:
+	case SERIAL_OUT_DATAGRAM:
 		if (b == '\n' || s->line_len == sizeof(s->line) - 1) {
 			s->line[s->line_len] = '\0';
-			syslog(LOG_INFO, "%s: %s", s->name, s->line);
+			if (s->out_kind == SERIAL_OUT_SYSLOG)
+				syslog(LOG_INFO, "%s: %s", s->name, s->line);
+			/*
+			 * As crosvm's: a full reader holds the guest back (as a full
+			 * stdout does); one that is gone loses the line.
+			 */
+			else
+				(void)send(s->out_fd, s->line, s->line_len, MSG_NOSIGNAL);
 			s->line_len = 0;
 		}
 		if (b != '\n' && b != '\r')

@@ -13,7 +13,8 @@
 /* A 16550A UART as Linux's 8250 driver expects it (one per COM port). */
 #define SERIAL_FIFO_SIZE 64
 
-enum serial_out_kind { SERIAL_OUT_SINK, SERIAL_OUT_FD, SERIAL_OUT_SYSLOG };
+/* SINK drops it, FD writes each byte, SYSLOG and DATAGRAM (a connected socket) send each line. */
+enum serial_out_kind { SERIAL_OUT_SINK, SERIAL_OUT_FD, SERIAL_OUT_SYSLOG, SERIAL_OUT_DATAGRAM };
 
 struct serial {
 	pthread_mutex_t lock;
@@ -27,7 +28,7 @@ struct serial {
 
 	enum serial_out_kind out_kind;
 	int out_fd;
-	char line[256]; /* syslog output is sent a line at a time */
+	char line[256]; /* syslog and datagram output is sent a line at a time */
 	size_t line_len;
 	const char *name;
 

@@ -28,7 +28,7 @@ static void rx_space(void *opaque)
 /* Waits for stdin (when the port has room) or for room; false when told to stop. */
 static bool wait_for(struct serial_stdin *f, bool room)
 {
-	struct pollfd p[2] = {{.fd = room ? STDIN_FILENO : f->space_evt, .events = POLLIN},
+	struct pollfd p[2] = {{.fd = room ? f->in_fd : f->space_evt, .events = POLLIN},
 			      {.fd = f->stop_evt, .events = POLLIN}};
 	uint64_t cnt;
 
@@ -55,7 +55,7 @@ static void *feed(void *arg)
 			break;
 		if (!room)
 			continue;
-		n = read(STDIN_FILENO, buf, room < sizeof(buf) ? room : sizeof(buf));
+		n = read(f->in_fd, buf, room < sizeof(buf) ? room : sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -65,9 +65,10 @@ static void *feed(void *arg)
 	return NULL;
 }
 
-int serial_stdin_init(struct serial_stdin *f, struct serial *s)
+int serial_stdin_init(struct serial_stdin *f, struct serial *s, int in_fd)
 {
 	f->s = s;
+	f->in_fd = in_fd;
 	f->space_evt = eventfd(0, EFD_CLOEXEC);
 	f->stop_evt = eventfd(0, EFD_CLOEXEC);
 	if (f->space_evt < 0 || f->stop_evt < 0)
@@ -97,6 +98,8 @@ void serial_stdin_stop(struct serial_stdin *f)
 			close(f->space_evt);
 		if (f->stop_evt >= 0)
 			close(f->stop_evt);
+		if (f->in_fd != STDIN_FILENO && f->in_fd >= 0)
+			close(f->in_fd);
 	}
 	f->s = NULL;
 }

@@ -192,7 +192,7 @@ static int load_images(struct vm *vm, const struct images *im, struct x86_entry 
 		gm_write(&vm->mem, boot.initrd_addr, im->initrd, im->initrd_len);
 		boot.initrd_size = im->initrd_len;
 	}
-	if (x86_acpi_build(&vm->mem, vm->nr_vcpus, &boot.rsdp_addr))
+	if (x86_acpi_build(&vm->mem, vm->nr_vcpus, cfg->rtc, &boot.rsdp_addr))
 		FAIL(EXIT_BAD_INPUT, "--mem: too small for the ACPI tables");
 	if (x86_write_boot_tables(&vm->mem))
 		FAIL(EXIT_BAD_INPUT, "--mem: too small for the boot page tables");
@@ -208,54 +208,15 @@ static void exit_notify(void *opaque, enum vm_exit_reason reason)
 	vm_request_exit(opaque, reason);
 }
 
-static void close_serial_outputs(struct x86_serial_out out[SERIAL_PORTS])
-{
-	for (int i = 0; i < SERIAL_PORTS; i++) {
-		if (out[i].kind == SERIAL_OUT_FD && out[i].fd != STDOUT_FILENO && out[i].fd >= 0)
-			close(out[i].fd);
-		out[i] = (struct x86_serial_out){SERIAL_OUT_SINK, -1};
-	}
-}
-
-/* The COM ports' outputs, as the config asks (files opened); the stdin port is remembered. */
-static int open_serial_outputs(struct vm *vm, struct x86_serial_out out[SERIAL_PORTS])
-{
-	vm->stdin_port = -1;
-	for (int i = 0; i < SERIAL_PORTS; i++)
-		out[i] = (struct x86_serial_out){SERIAL_OUT_SINK, -1};
-	for (int i = 0; i < SERIAL_PORTS; i++) {
-		const struct serial_config *sc = &vm->cfg->serial[i];
-
-		out[i] = (struct x86_serial_out){SERIAL_OUT_SINK, -1};
-		if (sc->configured && sc->type == SERIAL_STDOUT) {
-			out[i] = (struct x86_serial_out){SERIAL_OUT_FD, STDOUT_FILENO};
-		} else if (sc->configured && sc->type == SERIAL_FILE) {
-			out[i].fd = open(sc->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-			if (out[i].fd < 0) {
-				log_err("--serial: cannot open '%s': %s", sc->path,
-					strerror(errno));
-				close_serial_outputs(out);
-				return EXIT_BAD_INPUT;
-			}
-			out[i].kind = SERIAL_OUT_FD;
-		} else if (sc->configured && sc->type == SERIAL_SYSLOG) {
-			out[i].kind = SERIAL_OUT_SYSLOG;
-		}
-		if (sc->configured && sc->stdin_input)
-			vm->stdin_port = i;
-	}
-	return 0;
-}
-
 /* The legacy devices, writing to out (whose descriptors they now own). */
 static int setup_legacy(struct vm *vm, const struct x86_serial_out out[SERIAL_PORTS])
 {
-	if (x86_legacy_init(&vm->board, &vm->kvm, &vm->pio, out,
+	struct x86_legacy_config lc = {.rtc = vm->cfg->rtc, .i8042 = vm->cfg->i8042};
+
+	memcpy(lc.out, out, sizeof(lc.out));
+	if (x86_legacy_init(&vm->board, &vm->kvm, &vm->pio, &lc,
 			    (struct exit_notifier){exit_notify, vm}, &vm->mem))
 		FAIL(EXIT_RUNTIME, "cannot map the legacy devices");
-	if (vm->stdin_port >= 0 &&
-	    serial_stdin_init(&vm->stdin_feed, &vm->board.serial[vm->stdin_port]))
-		FAIL(EXIT_RUNTIME, "eventfd: %s", strerror(errno));
 	return 0;
 }
 
@@ -310,7 +271,7 @@ int vm_build(struct vm *vm, struct x86_entry *entry)
 	unmap_images(&im);
 	if (r)
 		return r;
-	r = open_serial_outputs(vm, out);
+	r = vm_serial_open(vm, out);
 	if (r)
 		return r;
 	r = vm_check_policies(vm);
@@ -321,7 +282,7 @@ int vm_build(struct vm *vm, struct x86_entry *entry)
 	if (!r)
 		r = setup_legacy(vm, out);
 	else
-		close_serial_outputs(out);
+		vm_serial_close(out);
 	if (!r)
 		r = vm_devices_add(vm);
 	if (!r)

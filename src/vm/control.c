@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * What the VM does for each control-socket request: stop, suspend and resume
- * here; every other request goes to the device whose row serves it.
+ * What the VM does for each control-socket request: stop, suspend, resume and
+ * the power button here; every other request goes to the device whose row
+ * serves it.
  */
 #include <errno.h>
 #include <string.h>
@@ -98,6 +99,11 @@ void vm_control(void *opaque, const struct ctl_msg *req, struct ctl_msg *resp)
 		break;
 	case CTL_REQ_RESUME:
 		resume(vm);
+		break;
+	case CTL_REQ_POWERBTN:
+		/* As a real button: the guest acts on it if it handles it (ACPI button driver). */
+		log_info("power button pressed on the control socket");
+		acpi_pm_power_button(&vm->board.acpi_pm);
 		break;
 	default:
 		if (!device_command(vm, req, resp))

@@ -70,22 +70,27 @@ static int start_devices(struct vm *vm)
 #endif
 }
 
-static void start_stdin(struct vm *vm)
+/* The ports' input threads: stdin (the terminal in raw mode), input= files. */
+static void start_inputs(struct vm *vm)
 {
-	int r;
+	for (int i = 0; i < SERIAL_PORTS; i++) {
+		struct serial_stdin *f = &vm->serial_in[i];
+		bool is_stdin = f->in_fd == STDIN_FILENO;
+		int r;
 
-	if (vm->stdin_port < 0)
-		return;
-	if (!term_stdin_usable()) {
-		log_warn("stdin is a terminal of another process group (background job): no guest "
-			 "input");
-		return;
+		if (!f->s)
+			continue;
+		if (is_stdin && !term_stdin_usable()) {
+			log_warn("stdin is a terminal of another process group (background job): "
+				 "no guest input");
+			continue;
+		}
+		if (is_stdin && term_set_raw())
+			log_warn("cannot put the terminal in raw mode: %s", strerror(errno));
+		r = serial_stdin_start(f);
+		if (r)
+			log_warn("no guest input on COM%d: %s", i + 1, strerror(-r));
 	}
-	if (term_set_raw())
-		log_warn("cannot put the terminal in raw mode: %s", strerror(errno));
-	r = serial_stdin_start(&vm->stdin_feed);
-	if (r)
-		log_warn("no guest input from stdin: %s", strerror(-r));
 }
 
 static void start(struct vm *vm)
@@ -94,7 +99,7 @@ static void start(struct vm *vm)
 		vm_request_exit(vm, VM_EXIT_FAILURE);
 		return;
 	}
-	start_stdin(vm);
+	start_inputs(vm);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		int r = vcpu_start(&vm->vcpus[i]);
 
@@ -157,7 +162,6 @@ static struct vm *vm_new(const struct vm_config *cfg)
 	vm->loop.epfd = -1;
 	vm->kvm.fd = vm->kvm.vm_fd = -1;
 	vm->mem.fd = -1;
-	vm->stdin_port = -1;
 	atomic_init(&vm->exit_reason, VM_EXIT_NONE);
 	atomic_init(&vm->stopping, false);
 	atomic_init(&vm->paused, false);
@@ -171,6 +175,7 @@ static struct vm *vm_new(const struct vm_config *cfg)
 /* In the reverse order of building; the vCPUs have stopped. */
 static void vm_free(struct vm *vm)
 {
+	vm_serial_stop_inputs(vm); /* a VM that never ran still has its input files open */
 	vm_devices_free(vm);
 	vcpus_free(vm);
 	ctl_server_close(&vm->ctl);
@@ -228,7 +233,7 @@ int vm_run(const struct vm_config *cfg)
 	log_exits(vm);
 	/* Each device flushes what it must; a dead one is only reaped. */
 	vm_devices_stop(vm);
-	serial_stdin_stop(&vm->stdin_feed);
+	vm_serial_stop_inputs(vm);
 	term_restore();
 	log_stop_time(vm);
 	vm_free(vm);

@@ -53,8 +53,7 @@ struct vm {
 	struct bus pio;
 	struct bus mmio;
 	struct x86_legacy board;
-	struct serial_stdin stdin_feed;
-	int stdin_port; /* index of the port fed from stdin, or -1 */
+	struct serial_stdin serial_in[SERIAL_PORTS]; /* each port's input (stdin, input=) */
 
 	struct vm_device devices[VM_MAX_DEVICES];
 	unsigned nr_devices;
@@ -87,6 +86,11 @@ void vm_request_exit(struct vm *vm, enum vm_exit_reason reason);
 
 /* build.c: everything before the devices start; 0 or an exit status (reason logged). */
 int vm_build(struct vm *vm, struct x86_entry *entry);
+
+/* serial.c: the COM ports' outputs (into out) and inputs; 0 or an exit status (logged). */
+int vm_serial_open(struct vm *vm, struct x86_serial_out out[SERIAL_PORTS]);
+void vm_serial_close(struct x86_serial_out out[SERIAL_PORTS]); /* outputs not yet given away */
+void vm_serial_stop_inputs(struct vm *vm);		       /* idempotent */
 
 /* devices.c: the virtio devices from the table. */
 int vm_devices_prepare(struct vm *vm); /* arguments, before any VM exists */

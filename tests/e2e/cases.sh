@@ -298,6 +298,9 @@ bad bad-program-kernel program "$bb"
 bad bad-policy-dir seccomp-policy-dir --seccomp-policy-dir /nonexistent "$ELFKERNEL"
 bad bad-mem-twice "given twice" -m 64 -m 128 "$ELFKERNEL"
 bad bad-mem-octal mem -m 0x40 "$ELFKERNEL"
+bad bad-serial-input input --serial "type=sink,input=$WORK/files/no-such-input" "$ELFKERNEL"
+bad bad-serial-unix-type path --serial type=unix "$ELFKERNEL"
+bad bad-serial-earlycon earlycon --serial type=sink,earlycon --serial type=sink,num=2,earlycon "$ELFKERNEL"
 rm -f "$WORK/files/big-initrd"
 
 # ---------------------------------------------------------------- ELF kernel
@@ -371,6 +374,101 @@ if want serial-file; then
 		pass serial-file
 	else
 		fail serial-file "status $(status_text "$STATUS"); file: $(tr -d '\r' <"$d/com1.txt" 2>/dev/null | tr '\n' ' ')" "$d/out" "$d/err"
+	fi
+fi
+
+# ---------------------------------------------------------------- legacy devices, COM1 features
+# One boot with --no-i8042 --no-rtc, COM1 as type=unix (to a syslogd of our own listening at
+# /dev/log: each guest line is one datagram there) with console and earlycon, and its input
+# from a FIFO (input=). Where the host has its own syslog, COM1 is a file instead.
+LEGACY_CASES="legacy-off serial-earlycon serial-unix serial-input"
+# shellcheck disable=SC2086 # a list of names
+if want $LEGACY_CASES; then
+	d=$WORK/legacy
+	mkdir -p "$d"
+	: >"$d/com1"
+	mkfifo "$d/in"
+	exec 5<>"$d/in"
+	slpid=
+	com1="type=file,path=$d/com1"
+	if [ ! -e /dev/log ] && command -v syslogd >/dev/null 2>&1; then
+		syslogd -n -O "$d/com1" &
+		slpid=$!
+		sleep 0.5
+		com1="type=unix,path=/dev/log"
+	fi
+	timeout -k 5 $((BOOT_TIMEOUT + 30)) "$CROSVM" run --no-i8042 --no-rtc \
+		--serial "$com1,console,earlycon,input=$d/in" -p "e2e=info" -i "$INITRD" "$KERNEL" \
+		</dev/null >"$d/out" 2>"$d/err" 5>&- &
+	pid=$!
+	wait_for "$d/com1" GUEST-READY "$BOOT_TIMEOUT" "$pid"
+	ready=$?
+	if [ "$ready" = 0 ]; then
+		echo "cases: legacy boot: guest up at $(elapsed)s"
+		# shellcheck disable=SC2016 # the guest shell expands it
+		printf '%s\n' 'echo INPUT-$((6*7))' \
+			'echo RTC0=$([ -e /dev/rtc0 ] && echo yes || echo no)' exit-test >&5
+	fi
+	wait "$pid"
+	st=$?
+	exec 5>&-
+	if [ -n "$slpid" ]; then
+		sleep 0.5
+		kill "$slpid" 2>/dev/null
+		wait "$slpid" 2>/dev/null
+		rm -f /dev/log # ours: later cases look for the host's own
+	fi
+	if [ "$ready" = 0 ] && [ "$st" = 0 ] && has "$d/com1" GUEST-EXIT && has "$d/com1" RTC0=no; then
+		pass legacy-off
+	else
+		fail legacy-off "ready=$ready, status $(status_text "$st"), GUEST-EXIT and RTC0=no (no /dev/rtc0 with --no-rtc) expected" "$d/com1" "$d/err"
+	fi
+	if has "$d/com1" "earlycon=uart8250,io,0x3f8" && has "$d/com1" "uart8250 at I/O port 0x3f8"; then
+		pass serial-earlycon
+	else
+		fail serial-earlycon "no 'earlycon=uart8250,io,0x3f8' on the command line or no 'earlycon: uart8250 at I/O port 0x3f8' from the kernel" "$d/com1"
+	fi
+	if [ -z "$slpid" ]; then
+		pass serial-unix
+		echo "    (serial-unix: this host has its own syslog (/dev/log): not checked here)"
+	elif has "$d/com1" GUEST-INIT-OK && has "$d/com1" GUEST-READY; then
+		pass serial-unix
+		echo "    (serial-unix: $(grep -c . "$d/com1") datagrams from COM1 in syslog)"
+	else
+		fail serial-unix "the guest's lines did not reach the datagram socket" "$d/com1" "$d/err"
+	fi
+	if has "$d/com1" INPUT-42; then
+		pass serial-input
+	else
+		fail serial-input "the guest never ran the line written to input=" "$d/com1" "$d/err"
+	fi
+fi
+
+# ---------------------------------------------------------------- power button
+# crosvm powerbtn: the guest's button driver turns the ACPI fixed power button into an input
+# event, its init shuts down on it, and crosvm exits 0.
+if want powerbtn; then
+	d=$WORK/powerbtn
+	mkdir -p "$d"
+	sock=$d/vm.sock
+	timeout -k 5 $((BOOT_TIMEOUT + 30)) "$CROSVM" run -s "$sock" -p "quiet e2e=powerbtn" \
+		-i "$INITRD" "$KERNEL" </dev/null >"$d/out" 2>"$d/err" &
+	pid=$!
+	wait_for "$d/out" POWERBTN-READY "$BOOT_TIMEOUT" "$pid"
+	ready=$?
+	p_rc=none
+	if [ "$ready" = 0 ]; then
+		"$CROSVM" powerbtn "$sock" >"$d/powerbtn.out" 2>&1
+		p_rc=$?
+	fi
+	wait "$pid"
+	st=$?
+	if [ "$ready" = 0 ] && [ "$p_rc" = 0 ] && [ "$st" = 0 ] && has "$d/out" POWERBTN-PRESSED &&
+		has "$d/err" "guest powered off"; then
+		pass powerbtn
+		echo "    (powerbtn: $(tr -d '\r' <"$d/out" | grep POWERBTN-READY))"
+	else
+		fail powerbtn "ready=$ready, crosvm powerbtn rc=$p_rc, crosvm status $(status_text "$st"), POWERBTN-PRESSED: $(has "$d/out" POWERBTN-PRESSED && echo yes || echo no)" "$d/out" "$d/err" "$d/powerbtn.out"
 	fi
 fi
 

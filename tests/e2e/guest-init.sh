@@ -9,6 +9,9 @@
 #   panic     crash through sysrq (the case passes panic=-1)
 #   poweroff  poweroff -f
 #   blkbench  runs /bin/blkbench on /dev/vda (bench/block), then powers off
+#   powerbtn  loads the ACPI button and evdev drivers, prints POWERBTN-READY,
+#             waits for an event from the "Power Button" input device (crosvm
+#             powerbtn), prints POWERBTN-PRESSED and shuts down (sync, poweroff)
 #   root      mounts root= (read-only with "ro") and switch_root's to its
 #             /sbin/init, as a distribution's initramfs does
 #   (none)    interactive shell on the console (demo), poweroff on exit
@@ -92,6 +95,27 @@ root)
 	;;
 panic)
 	echo c >/proc/sysrq-trigger
+	;;
+powerbtn)
+	# What acpid or systemd-logind do, in busybox sh: the kernel's button driver turns the
+	# ACPI fixed power button (PWRBTN_STS, SCI) into a KEY_POWER input event.
+	while read -r m; do
+		insmod "/lib/modules/e2e/$m.ko" 2>/dev/null
+	done </lib/modules/e2e/order-acpi
+	ev=
+	for d in /sys/class/input/event*; do
+		[ "$(cat "$d/device/name" 2>/dev/null)" = "Power Button" ] && ev=/dev/input/${d##*/}
+	done
+	if [ -n "$ev" ] && [ -c "$ev" ]; then
+		echo "POWERBTN-READY $ev"
+		# One struct input_event (24 bytes): the press.
+		dd if="$ev" of=/dev/null bs=24 count=1 2>/dev/null
+		echo POWERBTN-PRESSED
+		sync
+	else
+		echo "GUEST-INIT: no Power Button input device ($(cat /sys/class/input/*/name 2>/dev/null | tr '\n' ','))"
+	fi
+	poweroff -f
 	;;
 poweroff)
 	poweroff -f

@@ -101,11 +101,13 @@ guest_modules=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev vi
 	virtio-rng virtio_blk virtio_balloon)
 # File systems for the root-image cases, loaded by the guest only for e2e=root.
 root_modules=(crc16 mbcache crc32c_generic jbd2 ext4 squashfs)
+# The ACPI power button and its input events, loaded by the guest only for e2e=powerbtn.
+acpi_modules=(button evdev)
 
 kernel_cached() {
 	[[ -s $OUT/vmlinuz && -s $OUT/kernel-version ]] || return 1
 	local m
-	for m in "${kvm_modules[@]}" "${guest_modules[@]}" "${root_modules[@]}"; do
+	for m in "${kvm_modules[@]}" "${guest_modules[@]}" "${root_modules[@]}" "${acpi_modules[@]}"; do
 		[[ -s $OUT/modules/$m.ko ]] || return 1
 	done
 }
@@ -128,7 +130,7 @@ fetch_kernel() {
 	cp "$(ls "$tree"/boot/vmlinuz-*)" "$OUT/vmlinuz.tmp"
 	rm -rf "$OUT/modules"
 	mkdir -p "$OUT/modules"
-	for m in "${kvm_modules[@]}" "${guest_modules[@]}" "${root_modules[@]}"; do
+	for m in "${kvm_modules[@]}" "${guest_modules[@]}" "${root_modules[@]}" "${acpi_modules[@]}"; do
 		src=$(find "$tree" -path '*/modules/*' \( -name "$m.ko" -o -name "$m.ko.*" \) -print -quit)
 		[[ -n $src ]] || die "module $m not found in $dep"
 		case "$src" in
@@ -298,11 +300,12 @@ if ! fresh guest.cpio "$E2E_SRC/guest-init.sh" "$BUSYBOX" "$OUT/kernel-version" 
 	install -m 755 "$E2E_SRC/guest-init.sh" "$stage/init"
 	install -m 755 "$OUT/blkbench" "$stage/bin/blkbench"
 	mkdir -p "$stage/lib/modules/e2e"
-	for m in "${guest_modules[@]}" "${root_modules[@]}"; do
+	for m in "${guest_modules[@]}" "${root_modules[@]}" "${acpi_modules[@]}"; do
 		cp "$OUT/modules/$m.ko" "$stage/lib/modules/e2e/"
 	done
 	printf '%s\n' "${guest_modules[@]}" >"$stage/lib/modules/e2e/order"
 	printf '%s\n' "${root_modules[@]}" >"$stage/lib/modules/e2e/order-root"
+	printf '%s\n' "${acpi_modules[@]}" >"$stage/lib/modules/e2e/order-acpi"
 	mkcpio "$stage" "$OUT/guest.cpio"
 	rm -rf "$stage"
 fi

@@ -245,6 +245,8 @@ static const char *const run_flags[] = {
 	"rwdisk",
 	"block",
 	"no-rng",
+	"no-i8042",
+	"no-rtc",
 	"socket",
 	"balloon",
 	"no-balloon",
@@ -386,6 +388,71 @@ static void test_block_and_bare_keys(void **state)
 	assert_int_equal(PARSE("--serial", "type=sink,num", "k"), PARSE_ERROR);
 }
 
+/* --no-i8042, --no-rtc; --serial's earlycon, input=, type=unix and what they cannot be given with.
+ */
+static void test_legacy_and_serial_keys(void **state)
+{
+	char *cl;
+
+	assert_int_equal(PARSE("k"), PARSE_OK);
+	assert_true(cfg.i8042 && cfg.rtc);
+	assert_int_equal(PARSE("--no-i8042", "--no-rtc", "k"), PARSE_OK);
+	assert_false(cfg.i8042 || cfg.rtc);
+	assert_int_equal(PARSE("--no-rtc=1", "k"), PARSE_ERROR);
+	assert_string_equal(err, "--no-rtc: takes no value");
+
+	/* earlycon names the port's I/O base, after console=, before -p. */
+	assert_int_equal(
+		PARSE("--serial", "type=stdout,num=2,console,earlycon", "-p", "quiet", "k"),
+		PARSE_OK);
+	assert_true(cfg.serial[1].earlycon);
+	cl = config_kernel_cmdline(&cfg);
+	assert_string_equal(cl, "console=ttyS1 earlycon=uart8250,io,0x2f8 quiet");
+	free(cl);
+	assert_int_equal(PARSE("--serial", "type=sink,earlycon=true", "--serial",
+			       "type=sink,num=4,earlycon=false", "k"),
+			 PARSE_OK);
+	cl = config_kernel_cmdline(&cfg);
+	assert_string_equal(cl, "earlycon=uart8250,io,0x3f8");
+	free(cl);
+	assert_int_equal(PARSE("--serial", "type=sink,num=3,earlycon", "--rwroot", "/r", "k"),
+			 PARSE_OK);
+	cl = config_kernel_cmdline(&cfg);
+	assert_string_equal(cl, "earlycon=uart8250,io,0x3e8 root=/dev/vda rw");
+	free(cl);
+	assert_int_equal(PARSE("--serial", "type=sink,earlycon", "--serial",
+			       "type=sink,num=2,earlycon", "k"),
+			 PARSE_ERROR);
+	assert_string_equal(err, "--serial: earlycon is given for more than one port");
+	assert_int_equal(PARSE("--serial", "type=sink,earlycon=maybe", "k"), PARSE_ERROR);
+
+	/* input=: a file the port reads; not with stdin, and not empty. */
+	assert_int_equal(PARSE("--serial", "type=sink,input=/tmp/in", "k"), PARSE_OK);
+	assert_string_equal(cfg.serial[0].input, "/tmp/in");
+	assert_false(cfg.serial[0].stdin_input);
+	assert_int_equal(PARSE("--serial", "type=stdout,stdin,input=/tmp/in", "k"), PARSE_ERROR);
+	assert_string_equal(err, "--serial: input= and stdin are exclusive (one input a port)");
+	assert_int_equal(PARSE("--serial", "type=sink,input=", "k"), PARSE_ERROR);
+	assert_string_equal(err, "--serial: input is empty");
+	assert_int_equal(PARSE("--serial", "type=sink,input", "k"), PARSE_ERROR);
+
+	/* type=unix needs a path that fits a sockaddr_un. */
+	assert_int_equal(PARSE("--serial", "type=unix,path=/run/log.sock,num=2", "k"), PARSE_OK);
+	assert_int_equal(cfg.serial[1].type, SERIAL_UNIX);
+	assert_string_equal(cfg.serial[1].path, "/run/log.sock");
+	assert_int_equal(PARSE("--serial", "type=unix", "k"), PARSE_ERROR);
+	assert_string_equal(err, "--serial: type=unix needs path=");
+	assert_int_equal(PARSE("--serial",
+			       "type=unix,path=/"
+			       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+			       "k"),
+			 PARSE_ERROR);
+	assert_non_null(strstr(err, "too long for a unix socket"));
+	assert_int_equal(PARSE("--serial", "type=syslog,path=/x", "k"), PARSE_ERROR);
+	assert_string_equal(err, "--serial: path= only applies to type=file and type=unix");
+}
+
 static void test_usage(void **state)
 {
 	char *text = run_usage(), *save = NULL, *line;
@@ -434,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_serial),
+		cmocka_unit_test(test_legacy_and_serial_keys),
 		cmocka_unit_test(test_disks),
 		cmocka_unit_test(test_control_flags),
 		cmocka_unit_test(test_sandbox_flags),

@@ -23,6 +23,7 @@
 #define FADT_SLP_BUTTON	   (1u << 5)
 #define FADT_RESET_REG_SUP (1u << 10)
 #define BOOT_ARCH_NO_VGA   (1u << 2)
+#define BOOT_ARCH_NO_RTC   (1u << 5)
 
 /* Reset through the PCI reset control register (handled by the PCI root). */
 #define RESET_PORT  0xcf9
@@ -219,7 +220,7 @@ static uint32_t build_madt(uint8_t *b, unsigned ncpus)
 	return off;
 }
 
-static void build_fadt(uint8_t *b, uint64_t facs, uint64_t dsdt)
+static void build_fadt(uint8_t *b, uint64_t facs, uint64_t dsdt, bool rtc)
 {
 	header(b, "FACP", FADT_LEN, 6);
 	w32(b, 36, (uint32_t)facs);
@@ -229,12 +230,12 @@ static void build_fadt(uint8_t *b, uint64_t facs, uint64_t dsdt)
 	w32(b, 64, ACPI_PM_BASE + ACPI_PM1_CNT);
 	w8(b, 88, 4);
 	w8(b, 89, 2);
-	w16(b, 96, 101);  /* C2 latency > 100: no C2 */
-	w16(b, 98, 1001); /* C3 latency > 1000: no C3 */
-	w8(b, 108, 0x32); /* CMOS century register */
-	w16(b, 109, BOOT_ARCH_NO_VGA);
-	w32(b, 112,
-	    FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON | FADT_SLP_BUTTON | FADT_RESET_REG_SUP);
+	w16(b, 96, 101);	    /* C2 latency > 100: no C2 */
+	w16(b, 98, 1001);	    /* C3 latency > 1000: no C3 */
+	w8(b, 108, rtc ? 0x32 : 0); /* CMOS century register */
+	w16(b, 109, BOOT_ARCH_NO_VGA | (rtc ? 0 : BOOT_ARCH_NO_RTC));
+	/* No FADT_PWR_BUTTON: the power button is the fixed-feature one (PM1 PWRBTN). */
+	w32(b, 112, FADT_WBINVD | FADT_PROC_C1 | FADT_SLP_BUTTON | FADT_RESET_REG_SUP);
 	gas_io(b, 116, 8, RESET_PORT);
 	w8(b, 128, RESET_VALUE);
 	w8(b, 131, 3); /* FADT minor version: 6.3 */
@@ -245,7 +246,7 @@ static void build_fadt(uint8_t *b, uint64_t facs, uint64_t dsdt)
 	memcpy(b + 268, "CROSVMC ", 8);
 }
 
-int x86_acpi_build(const struct guest_memory *gm, unsigned ncpus, uint64_t *rsdp_addr)
+int x86_acpi_build(const struct guest_memory *gm, unsigned ncpus, bool rtc, uint64_t *rsdp_addr)
 {
 	static uint8_t b[MAX_TABLE];
 	uint64_t addr = X86_ACPI_ADDR + 64; /* the RSDP goes first */
@@ -275,7 +276,7 @@ int x86_acpi_build(const struct guest_memory *gm, unsigned ncpus, uint64_t *rsdp
 
 	fadt = addr;
 	memset(b, 0, sizeof(b));
-	build_fadt(b, facs, dsdt);
+	build_fadt(b, facs, dsdt, rtc);
 	if ((r = emit(gm, &addr, b, FADT_LEN, true)))
 		return r;
 

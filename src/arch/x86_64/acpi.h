@@ -2,6 +2,7 @@
 #ifndef CROSVM_ARCH_X86_64_ACPI_H
 #define CROSVM_ARCH_X86_64_ACPI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "memory/guest_memory.h"
@@ -9,8 +10,9 @@
 /*
  * Writes RSDP, XSDT, FADT (+FACS), DSDT (with \_S5) and MADT (one local APIC
  * per vCPU, the IOAPIC, ISA overrides) into the BIOS area at X86_ACPI_ADDR.
- * Returns 0 and the RSDP's address, or -errno.
+ * Without rtc the FADT says there is no CMOS RTC. The power button is the
+ * fixed-feature one. Returns 0 and the RSDP's address, or -errno.
  */
-int x86_acpi_build(const struct guest_memory *gm, unsigned ncpus, uint64_t *rsdp_addr);
+int x86_acpi_build(const struct guest_memory *gm, unsigned ncpus, bool rtc, uint64_t *rsdp_addr);
 
 #endif

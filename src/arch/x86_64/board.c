@@ -12,7 +12,7 @@
 #include "arch/x86_64/regs.h"
 #include "util/log.h"
 
-static const uint16_t serial_ports[SERIAL_PORTS] = {0x3f8, 0x2f8, 0x3e8, 0x2e8};
+static const uint16_t serial_ports[SERIAL_PORTS] = X86_COM_PORTS;
 static const uint8_t serial_irqs[SERIAL_PORTS] = {4, 3, 4, 3};
 static const char *const serial_names[SERIAL_PORTS] = {"COM1", "COM2", "COM3", "COM4"};
 
@@ -60,9 +60,10 @@ static void irq_set(void *opaque, unsigned gsi, bool level)
 }
 
 int x86_legacy_init(struct x86_legacy *b, struct kvm *kvm, struct bus *pio,
-		    const struct x86_serial_out out[SERIAL_PORTS], struct exit_notifier exit,
+		    const struct x86_legacy_config *lc, struct exit_notifier exit,
 		    const struct guest_memory *mem)
 {
+	struct irq_line sci = {irq_set, kvm, ACPI_SCI_IRQ};
 	uint64_t low = mem->regions[0].size;
 	uint64_t high = mem->nr_regions > 1 ? mem->regions[1].size : 0;
 	int r = 0;
@@ -70,15 +71,18 @@ int x86_legacy_init(struct x86_legacy *b, struct kvm *kvm, struct bus *pio,
 	for (int i = 0; i < SERIAL_PORTS; i++) {
 		struct irq_line irq = {irq_set, kvm, serial_irqs[i]};
 
-		serial_init(&b->serial[i], serial_names[i], irq, out[i].kind, out[i].fd);
+		serial_init(&b->serial[i], serial_names[i], irq, lc->out[i].kind, lc->out[i].fd);
 		r |= bus_add(pio, serial_ports[i], 8, serial_names[i], &serial_bus_ops,
 			     &b->serial[i]);
 	}
+	/* Without them (--no-rtc, --no-i8042) their ports read as nothing is there. */
 	cmos_init(&b->cmos, low, high);
-	r |= bus_add(pio, 0x70, 2, "cmos", &cmos_bus_ops, &b->cmos);
+	if (lc->rtc)
+		r |= bus_add(pio, 0x70, 2, "cmos", &cmos_bus_ops, &b->cmos);
 	i8042_init(&b->i8042, exit);
-	r |= bus_add(pio, 0x60, 5, "i8042", &i8042_bus_ops, &b->i8042);
-	acpi_pm_init(&b->acpi_pm, exit);
+	if (lc->i8042)
+		r |= bus_add(pio, 0x60, 5, "i8042", &i8042_bus_ops, &b->i8042);
+	acpi_pm_init(&b->acpi_pm, exit, sci);
 	r |= bus_add(pio, ACPI_PM_BASE, ACPI_PM_LEN, "acpi-pm", &acpi_pm_bus_ops, &b->acpi_pm);
 	pci_root_init(&b->pci, exit);
 	r |= bus_add(pio, 0xcf8, 8, "pci-root", &pci_root_bus_ops, &b->pci);

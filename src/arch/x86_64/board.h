@@ -34,6 +34,12 @@ struct x86_serial_out {
 	int fd;
 };
 
+/* Which legacy devices there are, and where the COM ports' output goes. */
+struct x86_legacy_config {
+	struct x86_serial_out out[SERIAL_PORTS];
+	bool rtc, i8042;
+};
+
 /* The legacy devices, owned by the VM. */
 struct x86_legacy {
 	struct serial serial[SERIAL_PORTS];
@@ -43,9 +49,9 @@ struct x86_legacy {
 	struct pci_root pci;
 };
 
-/* Sets up and maps the legacy devices on pio; their IRQs go to kvm. 0 or -1. */
+/* Sets up and maps the legacy devices on pio; their IRQs (and the ACPI SCI) go to kvm. 0 or -1. */
 int x86_legacy_init(struct x86_legacy *b, struct kvm *kvm, struct bus *pio,
-		    const struct x86_serial_out out[SERIAL_PORTS], struct exit_notifier exit,
+		    const struct x86_legacy_config *lc, struct exit_notifier exit,
 		    const struct guest_memory *mem);
 
 /* Where the boot vCPU starts: long mode with boot_params, or PVH's 32-bit entry. */

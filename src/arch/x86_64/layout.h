@@ -24,4 +24,10 @@
 #define X86_TSS_ADDR	   0xfffbd000ull
 #define X86_IDENTITY_MAP   0xfffbc000ull
 
+/* The COM ports' I/O bases (COM1..COM4), as the board maps them and earlycon= names them. */
+#define X86_COM_PORTS                      \
+	{                                  \
+		0x3f8, 0x2f8, 0x3e8, 0x2e8 \
+	}
+
 #endif

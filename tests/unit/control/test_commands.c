@@ -96,7 +96,7 @@ static void assert_one_error_line(const char *cmd)
 
 static void test_help(void **state)
 {
-	static const char *const cmds[] = {"stop",    "suspend",       "resume",
+	static const char *const cmds[] = {"stop",    "suspend",       "resume", "powerbtn",
 					   "balloon", "balloon_stats", "disk"};
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
@@ -149,6 +149,10 @@ static void test_outputs(void **state)
 	fake_vm_answer(&f, &m);
 	assert_int_equal(RUN("stop", f.path), EXIT_OK);
 	assert_string_equal(out, "stop: done\n");
+	assert_int_equal(RUN("powerbtn", f.path), EXIT_OK);
+	assert_int_equal(f.req.type, CTL_REQ_POWERBTN);
+	assert_string_equal(out, "powerbtn: done\n");
+	assert_int_equal(RUN("powerbtn"), EXIT_BAD_INPUT);
 	assert_int_equal(RUN("balloon", "0777", f.path), EXIT_OK); /* decimal */
 	assert_int_equal(f.req.u.bytes, 777);
 	assert_int_equal(RUN("balloon", "08M", f.path), EXIT_OK);

@@ -54,9 +54,9 @@ static const struct ctl_handler handler = {.handle = record};
 static void test_round_trip(void **state)
 {
 	static const uint16_t types[] = {
-		CTL_REQ_STOP,	     CTL_REQ_SUSPEND,	    CTL_REQ_RESUME,
-		CTL_REQ_BALLOON_SET, CTL_REQ_BALLOON_STATS, CTL_REQ_DISK_RESIZE,
-		CTL_RESP_OK,	     CTL_RESP_ERR,	    CTL_RESP_BALLOON_STATS};
+		CTL_REQ_STOP,	       CTL_REQ_SUSPEND,	      CTL_REQ_RESUME,	CTL_REQ_BALLOON_SET,
+		CTL_REQ_BALLOON_STATS, CTL_REQ_DISK_RESIZE,   CTL_REQ_POWERBTN, CTL_RESP_OK,
+		CTL_RESP_ERR,	       CTL_RESP_BALLOON_STATS};
 	uint8_t buf[CTL_MAX_MSG];
 	const char *why;
 

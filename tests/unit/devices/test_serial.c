@@ -4,10 +4,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "devices/serial.h"
+#include "devices/serial_stdin.h"
 #include "port_bus.h"
 
 static struct serial s;
@@ -147,6 +150,67 @@ static void test_scratch(void **state)
 	assert_int_equal(pb_in8(&pb, 7), 0x5a);
 }
 
+/* type=unix: each line is one datagram, without its line end; a long line is split. */
+static void test_datagram_lines(void **state)
+{
+	struct irq_line irq = {set_level, NULL, 4};
+	char buf[512];
+	int sv[2];
+	ssize_t n;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+	serial_init(&s, "COM1", irq, SERIAL_OUT_DATAGRAM, sv[0]);
+	for (const char *p = "hello\r\nworld\n\npartial"; *p; p++)
+		pb_out8(&pb, 0, (uint8_t)*p);
+	n = recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT);
+	assert_int_equal(n, 5);
+	assert_memory_equal(buf, "hello", 5);
+	n = recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT);
+	assert_int_equal(n, 5);
+	assert_memory_equal(buf, "world", 5);
+	assert_int_equal(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT), 0);  /* the empty line */
+	assert_int_equal(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT), -1); /* "partial" waits */
+	for (int i = 0; i < 300; i++)
+		pb_out8(&pb, 0, 'x');
+	n = recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT);
+	assert_int_equal(n, 255); /* "partial" and the x's up to the line buffer */
+	assert_memory_equal(buf, "partialxxx", 10);
+	/* The reader gone: lines are dropped, the guest goes on. */
+	close(sv[1]);
+	pb_out8(&pb, 0, '\n');
+	assert_int_equal(pb_in8(&pb, 5) & 0x20, 0x20);
+	close(sv[0]);
+}
+
+/* input=: the port reads a file through the feeder, at the pace of its FIFO, up to its end. */
+static void test_input_file(void **state)
+{
+	struct irq_line irq = {set_level, NULL, 4};
+	struct serial_stdin f = {0};
+	char got[200];
+	int p[2];
+
+	serial_init(&s, "COM1", irq, SERIAL_OUT_SINK, -1);
+	assert_int_equal(pipe(p), 0);
+	for (int i = 0; i < 150; i++)
+		assert_int_equal(write(p[1], &"0123456789"[i % 10], 1), 1);
+	close(p[1]);
+	assert_int_equal(serial_stdin_init(&f, &s, p[0]), 0);
+	assert_int_equal(serial_stdin_start(&f), 0);
+	/* More than the FIFO holds: the feeder waits for room, nothing is lost. */
+	for (int i = 0; i < 150; i++) {
+		for (int tries = 0; !(pb_in8(&pb, 5) & 1); tries++) {
+			assert_true(tries < 2000);
+			poll(NULL, 0, 1);
+		}
+		got[i] = (char)pb_in8(&pb, 0);
+		assert_int_equal(got[i], "0123456789"[i % 10]);
+	}
+	serial_stdin_stop(&f); /* closes the file */
+	assert_int_equal(close(p[0]), -1);
+	serial_stdin_stop(&f); /* idempotent */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +222,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_receive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loopback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scratch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_datagram_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_input_file, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

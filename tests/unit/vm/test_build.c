@@ -18,6 +18,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -140,6 +142,32 @@ static void test_params_and_serial_first(void **state)
 	assert_refused(RUN("--disable-sandbox", "-p", longp, kernel), "--params");
 	snprintf(serial, sizeof(serial), "type=file,path=%s/no/such/dir/com1", dir);
 	assert_refused(RUN("--disable-sandbox", "--serial", serial, kernel), "--serial");
+	snprintf(serial, sizeof(serial), "type=sink,input=%s/no-such-input", dir);
+	assert_refused(RUN("--disable-sandbox", "--serial", serial, kernel), "no-such-input");
+}
+
+/* type=unix connects to a datagram socket before KVM; another kind of socket is refused. */
+static void test_serial_unix(void **state)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	char serial[160];
+	int fd;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/stream.sock", dir);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	snprintf(serial, sizeof(serial), "type=unix,path=%s", a.sun_path);
+	assert_refused(RUN("--disable-sandbox", "--serial", serial, kernel), "type=unix");
+	close(fd);
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/dgram.sock", dir);
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	snprintf(serial, sizeof(serial), "type=unix,path=%s", a.sun_path);
+	assert_int_equal(RUN("--disable-sandbox", "--serial", serial, kernel), EXIT_BAD_INPUT);
+	assert_non_null(strstr(errtext, "/nonexistent/kvm")); /* it got as far as KVM */
+	close(fd);
 }
 
 #ifdef CROSVM_HAVE_SECCOMP
@@ -170,6 +198,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_good_reaches_kvm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_checked_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_params_and_serial_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serial_unix, setup, teardown),
 #ifdef CROSVM_HAVE_SECCOMP
 		cmocka_unit_test_setup_teardown(test_broken_policy_first, setup, teardown),
 #endif

@@ -84,7 +84,7 @@ static void test_acpi(void **state)
 	int lapics = 0, ioapics = 0;
 
 	assert_int_equal(gm_create(&gm, &l), 0);
-	assert_int_equal(x86_acpi_build(&gm, 4, &rsdp), 0);
+	assert_int_equal(x86_acpi_build(&gm, 4, true, &rsdp), 0);
 	assert_int_equal(rsdp, X86_ACPI_ADDR);
 	p = gm_ptr(&gm, rsdp, 36);
 	assert_memory_equal(p, "RSD PTR ", 8);
@@ -107,6 +107,9 @@ static void test_acpi(void **state)
 	assert_int_equal(p[89], 2);		     /* PM1_CNT_LEN */
 	assert_int_equal(p[116], 1);		     /* reset register in I/O space */
 	assert_int_equal(p[120] | p[121] << 8, 0xcf9);
+	assert_int_equal(p[112] & (1 << 4), 0); /* the fixed-feature power button */
+	assert_int_equal(p[109] & (1 << 5), 0); /* a CMOS RTC */
+	assert_int_equal(p[108], 0x32);		/* its century register */
 
 	/* DSDT holds Name(_S5_, Package(4){5, 5, 0, 0}). */
 	p = table(&gm, dsdt, "DSDT");
@@ -127,7 +130,17 @@ static void test_acpi(void **state)
 	assert_int_equal(lapics, 4);
 	assert_int_equal(ioapics, 1);
 
-	assert_int_not_equal(x86_acpi_build(&gm, 0, &rsdp), 0);
+	/* --no-rtc: the FADT says there is none (IAPC_BOOT_ARCH CMOS RTC Not Present). */
+	assert_int_equal(x86_acpi_build(&gm, 1, false, &rsdp), 0);
+	p = gm_ptr(&gm, rsdp, 36);
+	memcpy(&xsdt, p + 24, 8);
+	p = table(&gm, xsdt, "XSDT");
+	memcpy(&fadt, p + 36, 8);
+	p = table(&gm, fadt, "FACP");
+	assert_int_equal(p[109] & (1 << 5), 1 << 5);
+	assert_int_equal(p[108], 0);
+
+	assert_int_not_equal(x86_acpi_build(&gm, 0, true, &rsdp), 0);
 	gm_destroy(&gm);
 }
 

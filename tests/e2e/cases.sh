@@ -474,8 +474,8 @@ fi
 
 # ---------------------------------------------------------------- boot A: info
 # 2 vCPUs, 1 GiB: marker, CPU count, memory, clock, console input, poweroff.
-# The cases whose guest boots with more than one vCPU: run.sh fails the run if any of them
-# needed a retry (an SMP boot must never fail, even once).
+# The cases whose guest boots with more than one vCPU: run.sh names them apart when one of
+# them needed a retry (an SMP boot must never fail, even once).
 SMP_CASES="vmlinux-pvh vmlinux-64 reboot-nproc reboot-exit info-*"
 echo "E2E-SMP-CASES: $SMP_CASES"
 INFO_CASES="info-init info-nproc info-memtotal info-clock info-hwrng info-stdin info-poweroff blk-order blk-read blk-write blk-readonly video-pci"

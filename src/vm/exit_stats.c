@@ -131,18 +131,12 @@ uint64_t exit_stats_at(const struct exit_addr_count *t, uint64_t addr)
 	return 0;
 }
 
-void exit_stats_log(const struct exit_stats *const *per_vcpu, unsigned n, struct bus *pio,
-		    struct bus *mmio)
+void exit_stats_log(struct exit_stats *sum, struct bus *pio, struct bus *mmio)
 {
-	struct exit_stats *sum = calloc(1, sizeof(*sum));
 	char line[512];
 	size_t at = 0;
 	uint64_t total = 0;
 
-	if (!sum)
-		return;
-	for (unsigned v = 0; v < n; v++)
-		exit_stats_add(sum, per_vcpu[v]);
 	for (unsigned r = 0; r < EXIT_REASONS; r++) {
 		const char *name = reason_name(r);
 
@@ -161,5 +155,4 @@ void exit_stats_log(const struct exit_stats *const *per_vcpu, unsigned n, struct
 	log_debug("exits to the VMM: %llu in all:%s", (unsigned long long)total, line);
 	log_top("port", sum->io, sum->io_other, pio);
 	log_top("MMIO page", sum->mmio, sum->mmio_other, mmio);
-	free(sum);
 }

@@ -32,9 +32,8 @@ void exit_stats_count(struct exit_stats *s, const struct kvm_run *run);
 void exit_stats_add(struct exit_stats *sum, const struct exit_stats *s);
 /* The count of addr (a port, or a page address) in table t (io or mmio). */
 uint64_t exit_stats_at(const struct exit_addr_count *t, uint64_t addr);
-/* Sums n vCPUs' stats and logs them (debug): reasons, then the busiest ports and pages by
- * the name of the device that claims them. */
-void exit_stats_log(const struct exit_stats *const *per_vcpu, unsigned n, struct bus *pio,
-		    struct bus *mmio);
+/* Logs (debug) the vCPUs' summed stats: reasons, then the busiest ports and pages by the
+ * name of the device that claims them (sum's tables are reordered). */
+void exit_stats_log(struct exit_stats *sum, struct bus *pio, struct bus *mmio);
 
 #endif

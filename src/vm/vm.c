@@ -124,17 +124,17 @@ static void log_memory(const struct vm *vm)
 
 static void log_exits(struct vm *vm)
 {
-	const struct exit_stats **per;
+	struct exit_stats *sum;
 
 	if (vm->cfg->log_level < LOG_LVL_DEBUG || !vm->vcpus)
 		return;
-	per = calloc(vm->nr_vcpus, sizeof(*per));
-	if (!per)
+	sum = calloc(1, sizeof(*sum));
+	if (!sum)
 		return;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		per[i] = &vm->vcpus[i].stats;
-	exit_stats_log(per, vm->nr_vcpus, &vm->pio, &vm->mmio);
-	free(per);
+		exit_stats_add(sum, &vm->vcpus[i].stats);
+	exit_stats_log(sum, &vm->pio, &vm->mmio);
+	free(sum);
 	pci_root_log_stats(&vm->board.pci);
 }
 

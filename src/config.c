@@ -173,7 +173,8 @@ static int serial_check(const struct serial_spec *s, const struct vm_config *cfg
 		/* Its output and input are descriptors in the device's jailed process. */
 		if (s->sc.type == SERIAL_SYSLOG || s->sc.type == SERIAL_UNIX) {
 			snprintf(err, errlen,
-				 "--serial: hardware=virtio-console takes type=stdout, file or sink");
+				 "--serial: hardware=virtio-console takes type=stdout, file or "
+				 "sink");
 			return -1;
 		}
 		if (s->sc.stdin_input || s->sc.earlycon) {

@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define RXQ	      0
-#define TXQ	      1
-#define CHUNK	      4096
-#define TX_MAX_CHAIN  (1u << 20) /* bytes taken from one transmit chain */
+#define RXQ	     0
+#define TXQ	     1
+#define CHUNK	     4096
+#define TX_MAX_CHAIN (1u << 20) /* bytes taken from one transmit chain */
 
 struct console {
 	struct console_arg io;
@@ -127,8 +127,9 @@ static void console_poll_ready(struct virtio_device *d)
 		c->in_eof = true; /* the end of a file, or an input that failed */
 		return;
 	}
-	virtio_queue_done(d, RXQ, c->rx.head,
-			  (uint32_t)virtq_chain_write(&d->queues[RXQ], &c->rx, 0, buf, (uint64_t)n));
+	virtio_queue_done(
+		d, RXQ, c->rx.head,
+		(uint32_t)virtq_chain_write(&d->queues[RXQ], &c->rx, 0, buf, (uint64_t)n));
 	c->rx_held = false;
 	hold_rx(d);
 }
@@ -138,8 +139,7 @@ static void console_reset(struct virtio_device *d)
 	to_console(d)->rx_held = false; /* the queue it came from is gone */
 }
 
-static void console_config_read(struct virtio_device *d, uint32_t off, uint8_t *data,
-				uint32_t len)
+static void console_config_read(struct virtio_device *d, uint32_t off, uint8_t *data, uint32_t len)
 {
 	/* No size, no ports, no emergency write offered: all zero. */
 	for (uint32_t i = 0; i < len; i++)
@@ -167,8 +167,7 @@ const struct virtio_device_ops virtio_console_ops = {
 	.destroy = console_destroy,
 };
 
-int virtio_console_create(struct virtio_device *d, const struct guest_memory *mem,
-			  const void *arg)
+int virtio_console_create(struct virtio_device *d, const struct guest_memory *mem, const void *arg)
 {
 	const struct console_arg *io = arg;
 	struct console *c;

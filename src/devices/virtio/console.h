@@ -13,7 +13,6 @@ struct console_arg {
 };
 
 /* arg is a struct console_arg (its descriptors stay the caller's). Returns 0 or -errno. */
-int virtio_console_create(struct virtio_device *d, const struct guest_memory *mem,
-			  const void *arg);
+int virtio_console_create(struct virtio_device *d, const struct guest_memory *mem, const void *arg);
 
 #endif

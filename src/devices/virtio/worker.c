@@ -47,8 +47,9 @@ static void *worker_thread(void *arg)
 		 * with no receive buffer must not wake on its input).
 		 */
 		pthread_mutex_lock(&d->lock);
-		p[nq + 1] = (struct pollfd){.fd = w->paused || !d->ops->poll_fd ? -1 : d->ops->poll_fd(d),
-					    .events = POLLIN};
+		p[nq + 1] = (struct pollfd){
+			.fd = w->paused || !d->ops->poll_fd ? -1 : d->ops->poll_fd(d),
+			.events = POLLIN};
 		pthread_mutex_unlock(&d->lock);
 		if (poll(p, nq + 3, -1) < 0) {
 			if (errno == EINTR)

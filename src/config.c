@@ -88,6 +88,7 @@ struct serial_spec {
 	struct serial_config sc;
 	uint64_t num;
 	bool have_type;
+	bool virtio; /* hardware=virtio-console */
 };
 
 static int serial_key(struct serial_spec *s, const char *k, const char *v, char *err, size_t errlen)
@@ -118,6 +119,13 @@ static int serial_key(struct serial_spec *s, const char *k, const char *v, char 
 		}
 		free(*field);
 		*field = strdup(v);
+	} else if (!strcmp(k, "hardware")) {
+		if (strcmp(v, "serial") && strcmp(v, "virtio-console")) {
+			snprintf(err, errlen,
+				 "--serial: unknown hardware '%s' (serial or virtio-console)", v);
+			return -1;
+		}
+		s->virtio = !strcmp(v, "virtio-console");
 	} else if (!strcmp(k, "console")) {
 		return parse_bool_key("serial", k, v, &s->sc.console, err, errlen);
 	} else if (!strcmp(k, "earlycon")) {
@@ -161,9 +169,25 @@ static int serial_check(const struct serial_spec *s, const struct vm_config *cfg
 			 "--serial: input= and stdin are exclusive (one input a port)");
 		return -1;
 	}
-	if (cfg->serial[s->num - 1].configured) {
-		snprintf(err, errlen, "--serial: num=%llu is given twice",
-			 (unsigned long long)s->num);
+	if (s->virtio) {
+		/* Its output and input are descriptors in the device's jailed process. */
+		if (s->sc.type == SERIAL_SYSLOG || s->sc.type == SERIAL_UNIX) {
+			snprintf(err, errlen,
+				 "--serial: hardware=virtio-console takes type=stdout, file or "
+				 "sink");
+			return -1;
+		}
+		if (s->sc.stdin_input || s->sc.earlycon) {
+			snprintf(err, errlen,
+				 "--serial: hardware=virtio-console takes no %s (use input= for "
+				 "input; earlycon is the COM ports')",
+				 s->sc.stdin_input ? "stdin" : "earlycon");
+			return -1;
+		}
+	}
+	if ((s->virtio ? cfg->consoles : cfg->serial)[s->num - 1].configured) {
+		snprintf(err, errlen, "--serial: num=%llu is given twice%s",
+			 (unsigned long long)s->num, s->virtio ? " for virtio-console" : "");
 		return -1;
 	}
 	return 0;
@@ -190,7 +214,7 @@ int config_parse_serial(const char *value, struct vm_config *cfg, char *err, siz
 	}
 	if (serial_check(&s, cfg, err, errlen))
 		goto out;
-	cfg->serial[s.num - 1] = s.sc;
+	(s.virtio ? cfg->consoles : cfg->serial)[s.num - 1] = s.sc;
 	s.sc.path = s.sc.input = NULL;
 	ret = 0;
 out:
@@ -574,14 +598,17 @@ static const struct flag flags[] = {
 	 true},
 	{"cpus", 'c', "N", "number of vCPUs (default 1; also as num-cores=N)", parse_cpus, 0, 0,
 	 true},
-	{"serial", 0, "type=TYPE[,num=N][,path=P][,input=P][,console][,earlycon][,stdin]",
+	{"serial", 0,
+	 "type=TYPE[,num=N][,path=P][,input=P][,console][,earlycon][,stdin][,hardware=H]",
 	 "configure COM port N (1-4, default 1); TYPE is stdout,\n"
 	 "file (needs path=), sink, syslog or unix (path= names an\n"
 	 "existing SOCK_DGRAM socket; each line is a datagram).\n"
 	 "Without any --serial, COM1 is type=stdout,console,stdin.\n"
 	 "console adds console=ttyS<N-1>, earlycon adds\n"
 	 "earlycon=uart8250,io,PORT; the guest reads from stdin\n"
-	 "or from the file input= names. Bare keys mean =true.",
+	 "or from the file input= names. Bare keys mean =true.\n"
+	 "hardware=virtio-console makes it /dev/hvc<N-1> instead\n"
+	 "(TYPE stdout, file or sink; input= but no stdin).",
 	 parse_serial, 0, 0, false},
 	{"root", 'r', "PATH[,OPTS]", "read-only root disk (/dev/vda; adds root=/dev/vda ro)",
 	 parse_disk, 0, DISK_READ_ONLY | DISK_ROOT, false},
@@ -740,6 +767,7 @@ static int validate(struct vm_config *cfg, char *err, size_t errlen)
 	}
 	for (int i = 0; i < SERIAL_PORTS; i++) {
 		consoles += cfg->serial[i].configured && cfg->serial[i].console;
+		consoles += cfg->consoles[i].configured && cfg->consoles[i].console;
 		stdins += cfg->serial[i].configured && cfg->serial[i].stdin_input;
 		earlycons += cfg->serial[i].configured && cfg->serial[i].earlycon;
 	}
@@ -748,7 +776,9 @@ static int validate(struct vm_config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	if (consoles > 1) {
-		snprintf(err, errlen, "--serial: console=true is given for more than one port");
+		snprintf(err, errlen,
+			 "--serial: console=true is given for more than one port (COM or "
+			 "virtio-console)");
 		return -1;
 	}
 	if (earlycons > 1) {
@@ -769,7 +799,7 @@ static enum parse_result finish(struct vm_config *cfg, char *err, size_t errlen)
 	}
 	/* Each --serial configures a port, so none configured means no --serial. */
 	for (int i = 0; i < SERIAL_PORTS; i++)
-		any_serial |= cfg->serial[i].configured;
+		any_serial |= cfg->serial[i].configured || cfg->consoles[i].configured;
 	if (!any_serial) {
 		cfg->serial[0] = (struct serial_config){.configured = true,
 							.type = SERIAL_STDOUT,
@@ -874,7 +904,7 @@ void config_print_run_usage(FILE *f)
 char *config_kernel_cmdline(const struct vm_config *cfg)
 {
 	static const uint16_t ports[SERIAL_PORTS] = X86_COM_PORTS;
-	char implied[128] = "";
+	char implied[256] = "";
 	size_t l = 0, n;
 	char *s;
 
@@ -882,6 +912,9 @@ char *config_kernel_cmdline(const struct vm_config *cfg)
 	for (int i = 0; i < SERIAL_PORTS; i++) {
 		if (cfg->serial[i].configured && cfg->serial[i].console)
 			l += (size_t)snprintf(implied + l, sizeof(implied) - l, "console=ttyS%d ",
+					      i);
+		if (cfg->consoles[i].configured && cfg->consoles[i].console)
+			l += (size_t)snprintf(implied + l, sizeof(implied) - l, "console=hvc%d ",
 					      i);
 	}
 	for (int i = 0; i < SERIAL_PORTS; i++) {
@@ -909,7 +942,10 @@ void config_free(struct vm_config *cfg)
 	for (int i = 0; i < SERIAL_PORTS; i++) {
 		free(cfg->serial[i].path);
 		free(cfg->serial[i].input);
+		free(cfg->consoles[i].path);
+		free(cfg->consoles[i].input);
 		cfg->serial[i].path = cfg->serial[i].input = NULL;
+		cfg->consoles[i].path = cfg->consoles[i].input = NULL;
 	}
 	for (unsigned i = 0; i < cfg->nr_disks; i++) {
 		free(cfg->disks[i].path);

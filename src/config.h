@@ -52,6 +52,8 @@ struct vm_config {
 	uint64_t mem_mib;
 	unsigned cpus;
 	struct serial_config serial[SERIAL_PORTS];
+	/* --serial hardware=virtio-console: /dev/hvc<N-1>, numbered apart from the COM ports. */
+	struct serial_config consoles[SERIAL_PORTS];
 	struct disk_config disks[MAX_DISKS]; /* in /dev/vdX order; a root disk is first */
 	unsigned nr_disks;
 	bool rng;			/* virtio-rng (on by default, as in crosvm) */

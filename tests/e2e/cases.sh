@@ -472,6 +472,28 @@ if want powerbtn; then
 	fi
 fi
 
+# --serial hardware=virtio-console: the guest's /dev/hvc0 writes to a file and reads input=,
+# through the device's own jailed process.
+if want virtio-console; then
+	d=$WORK/virtio-console
+	mkdir -p "$d"
+	echo hello-hvc >"$d/in"
+	vm "$d" "$BOOT_TIMEOUT" --serial type=stdout,console \
+		--serial "type=file,path=$d/hvc.out,hardware=virtio-console,input=$d/in" \
+		-p "quiet e2e=hvc" -i "$INITRD" "$KERNEL"
+	if ! has "$d/out" GUEST-INIT-OK; then
+		fail virtio-console "the guest never reached /init (exit status $(status_text "$STATUS"))" "$d/out" "$d/err"
+	elif ! has "$d/hvc.out" HVC-OUT-OK; then
+		fail virtio-console "HVC-OUT-OK did not reach the output file" "$d/out" "$d/err" "$d/hvc.out"
+	elif [ "$(value "$d/out" HVC-IN)" != hello-hvc ]; then
+		fail virtio-console "the guest read '$(value "$d/out" HVC-IN)' from /dev/hvc0, not hello-hvc" "$d/out" "$d/err"
+	elif [ "$STATUS" != 0 ]; then
+		fail virtio-console "exit status $(status_text "$STATUS"), expected 0" "$d/out" "$d/err"
+	else
+		pass virtio-console
+	fi
+fi
+
 # ---------------------------------------------------------------- boot A: info
 # 2 vCPUs, 1 GiB: marker, CPU count, memory, clock, console input, poweroff.
 # The cases whose guest boots with more than one vCPU: run.sh names them apart when one of

@@ -12,6 +12,7 @@
 #   powerbtn  loads the ACPI button and evdev drivers, prints POWERBTN-READY,
 #             waits for an event from the "Power Button" input device (crosvm
 #             powerbtn), prints POWERBTN-PRESSED and shuts down (sync, poweroff)
+#   hvc       writes HVC-OUT-OK to /dev/hvc0, reads a line from it, prints HVC-IN=line
 #   root      mounts root= (read-only with "ro") and switch_root's to its
 #             /sbin/init, as a distribution's initramfs does
 #   (none)    interactive shell on the console (demo), poweroff on exit
@@ -114,6 +115,18 @@ powerbtn)
 		sync
 	else
 		echo "GUEST-INIT: no Power Button input device ($(cat /sys/class/input/*/name 2>/dev/null | tr '\n' ','))"
+	fi
+	poweroff -f
+	;;
+hvc)
+	# A virtio-console port: write a line to it, read one from it, say what came.
+	if [ -c /dev/hvc0 ]; then
+		echo HVC-OUT-OK >/dev/hvc0
+		line=
+		read -r -t 30 line </dev/hvc0
+		echo "HVC-IN=$line"
+	else
+		echo "GUEST-INIT: no /dev/hvc0"
 	fi
 	poweroff -f
 	;;

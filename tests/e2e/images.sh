@@ -98,7 +98,7 @@ apt_download() {
 kvm_modules=(irqbypass ccp kvm kvm-amd)
 # Guest drivers for our virtio-pci devices, in load order.
 guest_modules=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
-	virtio-rng virtio_blk virtio_balloon)
+	virtio-rng virtio_blk virtio_balloon virtio_console)
 # File systems for the root-image cases, loaded by the guest only for e2e=root.
 root_modules=(crc16 mbcache crc32c_generic jbd2 ext4 squashfs)
 # The ACPI power button and its input events, loaded by the guest only for e2e=powerbtn.

@@ -453,6 +453,48 @@ static void test_legacy_and_serial_keys(void **state)
 	assert_string_equal(err, "--serial: path= only applies to type=file and type=unix");
 }
 
+/* --serial hardware=virtio-console: /dev/hvcN, numbered apart from the COM ports. */
+static void test_virtio_console(void **state)
+{
+	char *cl;
+
+	assert_int_equal(PARSE("--serial", "type=file,path=/o,hardware=virtio-console,console",
+			       "--serial", "type=sink,num=2,hardware=virtio-console,input=/i",
+			       "--serial", "type=stdout,hardware=serial", "k"),
+			 PARSE_OK);
+	assert_true(cfg.consoles[0].configured && cfg.consoles[1].configured);
+	assert_string_equal(cfg.consoles[0].path, "/o");
+	assert_string_equal(cfg.consoles[1].input, "/i");
+	assert_true(cfg.serial[0].configured);
+	assert_false(cfg.serial[0].console);
+	cl = config_kernel_cmdline(&cfg);
+	assert_string_equal(cl, "console=hvc0");
+	free(cl);
+	/* A virtio-console alone is a --serial: no default COM1 console. */
+	assert_int_equal(PARSE("--serial", "type=sink,hardware=virtio-console", "k"), PARSE_OK);
+	assert_false(cfg.serial[0].configured);
+	/* One console in all; each kind's num given once; what the device cannot do. */
+	assert_int_equal(PARSE("--serial", "type=sink,console", "--serial",
+			       "type=sink,hardware=virtio-console,console", "k"),
+			 PARSE_ERROR);
+	assert_non_null(strstr(err, "more than one port"));
+	assert_int_equal(PARSE("--serial", "type=sink,hardware=virtio-console", "--serial",
+			       "type=sink,hardware=virtio-console", "k"),
+			 PARSE_ERROR);
+	assert_string_equal(err, "--serial: num=1 is given twice for virtio-console");
+	assert_int_equal(PARSE("--serial", "type=syslog,hardware=virtio-console", "k"),
+			 PARSE_ERROR);
+	assert_string_equal(err,
+			    "--serial: hardware=virtio-console takes type=stdout, file or sink");
+	assert_int_equal(PARSE("--serial", "type=stdout,stdin,hardware=virtio-console", "k"),
+			 PARSE_ERROR);
+	assert_non_null(strstr(err, "takes no stdin"));
+	assert_int_equal(PARSE("--serial", "type=sink,earlycon,hardware=virtio-console", "k"),
+			 PARSE_ERROR);
+	assert_int_equal(PARSE("--serial", "type=sink,hardware=pl011", "k"), PARSE_ERROR);
+	assert_string_equal(err, "--serial: unknown hardware 'pl011' (serial or virtio-console)");
+}
+
 static void test_usage(void **state)
 {
 	char *text = run_usage(), *save = NULL, *line;
@@ -502,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_serial),
 		cmocka_unit_test(test_legacy_and_serial_keys),
+		cmocka_unit_test(test_virtio_console),
 		cmocka_unit_test(test_disks),
 		cmocka_unit_test(test_control_flags),
 		cmocka_unit_test(test_sandbox_flags),

@@ -35,7 +35,8 @@ struct virtio_device_ops {
 	void (*queue_notify)(struct virtio_device *d, unsigned q);
 	/*
 	 * Optional: a descriptor the device's thread also waits on (completions
-	 * of asynchronous work), and what to do when it is readable (lock held).
+	 * of asynchronous work, input), asked before every wait (lock held; -1:
+	 * none now), and what to do when it is readable (lock held).
 	 */
 	int (*poll_fd)(struct virtio_device *d);
 	void (*poll_ready)(struct virtio_device *d);

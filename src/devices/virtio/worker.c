@@ -32,7 +32,6 @@ static void *worker_thread(void *arg)
 	struct virtio_device *d = w->dev;
 	unsigned nq = d->ops->nr_queues;
 	struct pollfd p[VIRTIO_MAX_QUEUES + 3];
-	int aux = d->ops->poll_fd ? d->ops->poll_fd(d) : -1;
 
 	for (unsigned q = 0; q < nq; q++)
 		p[q] = (struct pollfd){.fd = w->kick[q], .events = POLLIN};
@@ -43,10 +42,14 @@ static void *worker_thread(void *arg)
 
 		/*
 		 * A negative fd is ignored by poll(): devices without async work
-		 * cost nothing, and a paused device's completions wait.
+		 * cost nothing, and a paused device's completions wait. Asked each
+		 * time: a device may have nothing to wait for right now (a console
+		 * with no receive buffer must not wake on its input).
 		 */
 		pthread_mutex_lock(&d->lock);
-		p[nq + 1] = (struct pollfd){.fd = w->paused ? -1 : aux, .events = POLLIN};
+		p[nq + 1] = (struct pollfd){
+			.fd = w->paused || !d->ops->poll_fd ? -1 : d->ops->poll_fd(d),
+			.events = POLLIN};
 		pthread_mutex_unlock(&d->lock);
 		if (poll(p, nq + 3, -1) < 0) {
 			if (errno == EINTR)

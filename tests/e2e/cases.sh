@@ -477,10 +477,18 @@ fi
 if want virtio-console; then
 	d=$WORK/virtio-console
 	mkdir -p "$d"
-	echo hello-hvc >"$d/in"
-	vm "$d" "$BOOT_TIMEOUT" --serial type=stdout,console \
+	# A FIFO held open read-write, so crosvm's open does not wait and the line is written
+	# only once the guest has /dev/hvc0 open.
+	mkfifo "$d/in"
+	exec 4<>"$d/in"
+	timeout -k 5 "$BOOT_TIMEOUT" "$CROSVM" run --serial type=stdout,console \
 		--serial "type=file,path=$d/hvc.out,hardware=virtio-console,input=$d/in" \
-		-p "quiet e2e=hvc" -i "$INITRD" "$KERNEL"
+		-p "quiet e2e=hvc" -i "$INITRD" "$KERNEL" </dev/null >"$d/out" 2>"$d/err" 4>&- &
+	pid=$!
+	wait_for "$d/out" HVC-READY "$BOOT_TIMEOUT" "$pid" && printf 'hello-hvc\n' >&4
+	wait "$pid"
+	STATUS=$?
+	exec 4>&-
 	if ! has "$d/out" GUEST-INIT-OK; then
 		fail virtio-console "the guest never reached /init (exit status $(status_text "$STATUS"))" "$d/out" "$d/err"
 	elif ! has "$d/hvc.out" HVC-OUT-OK; then

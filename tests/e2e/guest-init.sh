@@ -12,7 +12,8 @@
 #   powerbtn  loads the ACPI button and evdev drivers, prints POWERBTN-READY,
 #             waits for an event from the "Power Button" input device (crosvm
 #             powerbtn), prints POWERBTN-PRESSED and shuts down (sync, poweroff)
-#   hvc       writes HVC-OUT-OK to /dev/hvc0, reads a line from it, prints HVC-IN=line
+#   hvc       writes HVC-OUT-OK to /dev/hvc0, opens it, prints HVC-READY, reads a line
+#             from it, prints HVC-IN=line
 #   root      mounts root= (read-only with "ro") and switch_root's to its
 #             /sbin/init, as a distribution's initramfs does
 #   (none)    interactive shell on the console (demo), poweroff on exit
@@ -122,8 +123,11 @@ hvc)
 	# A virtio-console port: write a line to it, read one from it, say what came.
 	if [ -c /dev/hvc0 ]; then
 		echo HVC-OUT-OK >/dev/hvc0
+		# Open first: what reaches a port nobody has open is dropped by the guest's tty.
+		exec 3</dev/hvc0
+		echo HVC-READY
 		line=
-		read -r -t 30 line </dev/hvc0
+		read -r -t 30 line <&3
 		echo "HVC-IN=$line"
 	else
 		echo "GUEST-INIT: no /dev/hvc0"

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control/control_lib.h"
+
 long long fake_vm_now_ms(void)
 {
 	struct timespec t;
@@ -116,4 +118,23 @@ void fake_vm_stop(struct fake_vm *f)
 	if (f->filler >= 0)
 		close(f->filler);
 	unlink(f->path);
+}
+
+int fake_vm_setup(struct fake_vm *f, char *dir, const char *template)
+{
+	strcpy(dir, template);
+	if (!mkdtemp(dir))
+		return -1;
+	fake_vm_start(f, dir, FAKE_VM_ANSWER);
+	return 0;
+}
+
+int fake_vm_teardown(struct fake_vm *f, const char *dir)
+{
+	char cmd[128];
+
+	fake_vm_stop(f);
+	ctl_lib_set_timeout_ms(0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
 }

@@ -42,6 +42,13 @@ void fake_vm_start(struct fake_vm *f, const char *dir, enum fake_vm_mode mode);
 void fake_vm_answer(struct fake_vm *f, const struct ctl_msg *m);
 void fake_vm_answer_raw(struct fake_vm *f, const void *bytes, size_t len);
 void fake_vm_stop(struct fake_vm *f);
+/*
+ * A test's fixture: a fresh directory from template (mkdtemp's XXXXXX) in dir,
+ * a fake VM answering in it; and its end: the VM stopped, the client's timeout
+ * back to its default, the directory removed. 0 or -1.
+ */
+int fake_vm_setup(struct fake_vm *f, char *dir, const char *template);
+int fake_vm_teardown(struct fake_vm *f, const char *dir);
 /* Milliseconds on the monotonic clock. */
 long long fake_vm_now_ms(void);
 

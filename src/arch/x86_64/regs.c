@@ -149,7 +149,12 @@ static void boot_segments(struct kvm_sregs *sregs, bool long_mode)
 	sregs->idt.limit = 0;
 }
 
-int x86_setup_pvh_vcpu(int fd, uint64_t entry, uint64_t start_info)
+/*
+ * The boot vCPU's registers: long mode with our identity map and RSI =
+ * boot_params, or the PVH ABI's protected mode with paging and long mode off
+ * (the kernel sets them up) and EBX = start_info.
+ */
+static int setup_boot(int fd, uint64_t entry, bool long_mode, uint64_t info)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = {0};
@@ -158,44 +163,40 @@ int x86_setup_pvh_vcpu(int fd, uint64_t entry, uint64_t start_info)
 	r = xioctl(fd, KVM_GET_SREGS, &sregs);
 	if (r)
 		return r;
-	boot_segments(&sregs, false);
-	/* The PVH ABI: protected mode with paging and long mode off (the kernel sets them up). */
-	sregs.cr0 = (sregs.cr0 | CR0_PE | CR0_ET) & ~(uint64_t)CR0_PG;
-	sregs.cr4 &= ~(uint64_t)CR4_PAE;
-	sregs.efer &= ~(uint64_t)(EFER_LME | EFER_LMA);
+	boot_segments(&sregs, long_mode);
+	if (long_mode) {
+		sregs.cr3 = X86_PML4_ADDR;
+		sregs.cr4 |= CR4_PAE;
+		sregs.cr0 |= CR0_PE | CR0_PG | CR0_ET;
+		sregs.efer |= EFER_LME | EFER_LMA;
+	} else {
+		sregs.cr0 = (sregs.cr0 | CR0_PE | CR0_ET) & ~(uint64_t)CR0_PG;
+		sregs.cr4 &= ~(uint64_t)CR4_PAE;
+		sregs.efer &= ~(uint64_t)(EFER_LME | EFER_LMA);
+	}
 	r = xioctl(fd, KVM_SET_SREGS, &sregs);
 	if (r)
 		return r;
 	regs.rflags = 0x2;
 	regs.rip = entry;
-	regs.rbx = start_info;
+	if (long_mode) {
+		regs.rsp = X86_BOOT_STACK;
+		regs.rbp = X86_BOOT_STACK;
+		regs.rsi = info;
+	} else {
+		regs.rbx = info;
+	}
 	return xioctl(fd, KVM_SET_REGS, &regs);
+}
+
+int x86_setup_pvh_vcpu(int fd, uint64_t entry, uint64_t start_info)
+{
+	return setup_boot(fd, entry, false, start_info);
 }
 
 int x86_setup_boot_vcpu(int fd, uint64_t entry, uint64_t boot_params)
 {
-	struct kvm_sregs sregs;
-	struct kvm_regs regs = {0};
-	int r;
-
-	r = xioctl(fd, KVM_GET_SREGS, &sregs);
-	if (r)
-		return r;
-	boot_segments(&sregs, true);
-	sregs.cr3 = X86_PML4_ADDR;
-	sregs.cr4 |= CR4_PAE;
-	sregs.cr0 |= CR0_PE | CR0_PG | CR0_ET;
-	sregs.efer |= EFER_LME | EFER_LMA;
-	r = xioctl(fd, KVM_SET_SREGS, &sregs);
-	if (r)
-		return r;
-
-	regs.rflags = 0x2;
-	regs.rip = entry;
-	regs.rsp = X86_BOOT_STACK;
-	regs.rbp = X86_BOOT_STACK;
-	regs.rsi = boot_params;
-	return xioctl(fd, KVM_SET_REGS, &regs);
+	return setup_boot(fd, entry, true, boot_params);
 }
 
 void x86_log_regs(int fd, unsigned id)

@@ -25,21 +25,12 @@ static char out[4096], errtext[1024];
 
 static int setup(void **state)
 {
-	strcpy(dir, "/tmp/crosvm-cmd-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	fake_vm_start(&f, dir, FAKE_VM_ANSWER);
-	return 0;
+	return fake_vm_setup(&f, dir, "/tmp/crosvm-cmd-XXXXXX");
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	fake_vm_stop(&f);
-	ctl_lib_set_timeout_ms(0);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fake_vm_teardown(&f, dir);
 }
 
 static void slurp(int fd, char *buf, size_t cap)

@@ -508,7 +508,7 @@ fi
 # them needed a retry (an SMP boot must never fail, even once).
 SMP_CASES="vmlinux-pvh vmlinux-64 reboot-nproc reboot-exit info-*"
 echo "E2E-SMP-CASES: $SMP_CASES"
-INFO_CASES="info-init info-nproc info-memtotal info-clock info-hwrng info-stdin info-poweroff blk-order blk-read blk-write blk-readonly video-pci"
+INFO_CASES="info-init info-nproc info-memtotal info-xsave info-clock info-hwrng info-stdin info-poweroff blk-order blk-read blk-write blk-readonly video-pci"
 # shellcheck disable=SC2086 # a list of names
 if want $INFO_CASES; then
 	d=$WORK/info
@@ -579,6 +579,18 @@ if want $INFO_CASES; then
 	if [ "$n" = 2 ]; then pass info-nproc
 	elif [ -z "$n" ]; then fail info-nproc "no NPROC line: $why"
 	else fail info-nproc "NPROC=$n, expected 2 (-c 2)"
+	fi
+
+	# The guest keeps XSAVE (and with it AVX) where the test host has it.
+	xf=$(value "$d/out" XSAVE_FLAG)
+	xw=$(value "$d/out" XSTATE_WARN)
+	host_xsave=$(grep -m 1 '^flags' /proc/cpuinfo | grep -cw xsave)
+	if [ -z "$xf" ]; then fail info-xsave "no XSAVE_FLAG line: $why"
+	elif [ "$xw" != 0 ]; then fail info-xsave "the guest kernel warned: XSAVE consistency problem" "$d/out"
+	elif [ "$xf" != "$host_xsave" ]; then fail info-xsave "guest xsave flag $xf, test host's $host_xsave" "$d/out"
+	else
+		pass info-xsave
+		echo "    (info-xsave: host xsave $host_xsave, guest $(value "$d/out" XSTATE | tr _ ' '))"
 	fi
 
 	kb=$(value "$d/out" MEMTOTAL_KB)

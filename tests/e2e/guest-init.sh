@@ -53,6 +53,11 @@ case "$what" in
 info)
 	echo "MEMTOTAL_KB=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
 	echo "GUEST_EPOCH=$(date +%s)"
+	# Linux clears the xsave flag when CPUID leaf 0xD disagrees with itself ("XSAVE
+	# consistency problem") and runs without AVX; the kernel's own line says which.
+	echo "XSAVE_FLAG=$(grep -m 1 '^flags' /proc/cpuinfo | grep -cw xsave)"
+	echo "XSTATE=$(dmesg | grep -m 1 -o 'context size is [0-9]* bytes.*' | tr ' ' _)"
+	echo "XSTATE_WARN=$(dmesg | grep -c 'XSAVE consistency problem')"
 	echo "HWRNG_CURRENT=$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
 	# 1 MiB from virtio-rng takes thousands of round trips (the driver asks for
 	# 64 bytes at a time): in the background, so the console stays responsive.

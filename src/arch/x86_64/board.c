@@ -89,6 +89,25 @@ int x86_legacy_init(struct x86_legacy *b, struct kvm *kvm, struct bus *pio,
 	return r ? -1 : 0;
 }
 
+/*
+ * KVM keeps CPUID leaf 0xD's EBX (the XSAVE area size for the current XCR0)
+ * in step with the guest's XSETBV only when XSETBV exits to it, and a nested
+ * hypervisor may not intercept it (QEMU 7.2's TCG SVM does not). The guest
+ * then reads the size for x87 alone, 576, finds its own sum (2696 for
+ * x87|SSE|AVX|PKRU) differs, warns and runs without XSAVE. Starting XCR0
+ * at the components the guest will enable makes EBX right from the start;
+ * a guest that never sets CR4.OSXSAVE cannot observe XCR0. A kernel that
+ * refuses the value leaves the reset XCR0, as before.
+ */
+static void set_initial_xcr0(int vcpu_fd, uint64_t xcr0)
+{
+	struct kvm_xcrs xcrs = {.nr_xcrs = 1, .xcrs = {{.xcr = 0, .value = xcr0}}};
+
+	if (xcr0 && ioctl(vcpu_fd, KVM_SET_XCRS, &xcrs) < 0)
+		log_debug("vcpu: KVM_SET_XCRS 0x%llx: %s", (unsigned long long)xcr0,
+			  strerror(errno));
+}
+
 int x86_board_init_vcpu(struct kvm *kvm, int vcpu_fd, unsigned id, unsigned nr,
 			const struct x86_entry *entry)
 {
@@ -104,6 +123,8 @@ int x86_board_init_vcpu(struct kvm *kvm, int vcpu_fd, unsigned id, unsigned nr,
 	x86_cpuid_for_vcpu(cpuid, id, nr, tsc_deadline);
 	if (ioctl(vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
 		r = -errno;
+	if (!r)
+		set_initial_xcr0(vcpu_fd, x86_cpuid_initial_xcr0(cpuid));
 	free(cpuid);
 	if (!r)
 		r = x86_setup_vcpu_common(vcpu_fd);

@@ -6,6 +6,9 @@
 #define LEAF1_ECX_HYPERVISOR   (1u << 31)
 #define LEAF1_EDX_HTT	       (1u << 28)
 #define LEAF1_ECX_TSC_DEADLINE (1u << 24)
+#define LEAF1_ECX_XSAVE	       (1u << 26)
+#define XCR0_X87	       (1ull << 0)
+#define XCR0_MPX	       (3ull << 3) /* BNDREGS, BNDCSR */
 
 /* Bits needed to number n items: the APIC ID field width for n cores. */
 static unsigned order(unsigned n)
@@ -75,4 +78,22 @@ void x86_cpuid_for_vcpu(struct kvm_cpuid2 *cpuid, unsigned id, unsigned ncpus, b
 			break;
 		}
 	}
+}
+
+uint64_t x86_cpuid_initial_xcr0(const struct kvm_cpuid2 *cpuid)
+{
+	bool xsave = false;
+	uint64_t mask = 0;
+
+	for (uint32_t i = 0; i < cpuid->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+
+		if (e->function == 1)
+			xsave = e->ecx & LEAF1_ECX_XSAVE;
+		else if (e->function == 0xd && e->index == 0)
+			mask = e->eax | (uint64_t)e->edx << 32;
+	}
+	if (!xsave || !(mask & XCR0_X87))
+		return 0;
+	return mask & ~XCR0_MPX;
 }

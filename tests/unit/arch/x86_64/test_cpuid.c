@@ -56,11 +56,28 @@ static void test_single(void **state)
 	free(c);
 }
 
+/* XCR0 starts at leaf 0xD.0's components without MPX, and only with XSAVE. */
+static void test_initial_xcr0(void **state)
+{
+	struct kvm_cpuid2 *c = make();
+
+	c->entries[1].function = 0xd; /* reuse the 0xb index-0 slot */
+	c->entries[1].eax = 0x21f;    /* x87 SSE AVX BNDREGS BNDCSR PKRU */
+	c->entries[1].edx = 0x1;
+	assert_int_equal(x86_cpuid_initial_xcr0(c), 0);
+	c->entries[0].ecx = 1u << 26;
+	assert_int_equal(x86_cpuid_initial_xcr0(c), 0x100000207ull);
+	c->entries[1].index = 1; /* subleaf 1 is not the component list */
+	assert_int_equal(x86_cpuid_initial_xcr0(c), 0);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_topology),
 		cmocka_unit_test(test_single),
+		cmocka_unit_test(test_initial_xcr0),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "disk/qcow2.h"
+#include "disk/image.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -33,8 +34,8 @@
 #define EXT_BACKING_FMT	  0xe2792acau
 #define EXT_FEATURE_NAMES 0x6803f857u
 /* Tables larger than this are refused: 32 MiB of L1 covers far more than any real disk. */
-#define MAX_TABLE_BYTES	  (32ull << 20)
-#define MAX_FILE_OFFSET	  (1ull << 56)
+#define MAX_TABLE_BYTES (32ull << 20)
+#define MAX_FILE_OFFSET (1ull << 56)
 
 struct l2_slot {
 	uint64_t offset; /* host offset of the table; 0 = empty slot */
@@ -596,13 +597,13 @@ struct chain {
 	ino_t ino[QCOW2_MAX_BACKING + 1];
 };
 
-static int open_chain(int fd, const char *path, bool writable, struct chain *ch,
-		      struct qcow2 **out, char *err, size_t errlen);
+static int open_chain(int fd, const char *path, bool writable, struct chain *ch, struct qcow2 **out,
+		      char *err, size_t errlen);
 
-#define BAD(...)                                                                                   \
-	do {                                                                                       \
-		snprintf(err, errlen, __VA_ARGS__);                                                \
-		goto fail;                                                                         \
+#define BAD(...)                                    \
+	do {                                        \
+		snprintf(err, errlen, __VA_ARGS__); \
+		goto fail;                          \
 	} while (0)
 
 /* Opens the backing file named in the header, resolved against path's directory. */
@@ -659,8 +660,8 @@ static int open_backing(struct qcow2 *q, const char *path, const char *name, con
 	return 0;
 }
 
-static int open_chain(int fd, const char *path, bool writable, struct chain *ch,
-		      struct qcow2 **out, char *err, size_t errlen)
+static int open_chain(int fd, const char *path, bool writable, struct chain *ch, struct qcow2 **out,
+		      char *err, size_t errlen)
 {
 	struct qcow2 *q = calloc(1, sizeof(*q));
 	uint8_t *h = NULL;
@@ -718,7 +719,7 @@ static int open_chain(int fd, const char *path, bool writable, struct chain *ch,
 	/* Virtual size: at most 2^56, and the L1 table must cover it. */
 	if (q->size > MAX_FILE_OFFSET)
 		BAD("qcow2 virtual size %llu too large", (unsigned long long)q->size);
-	n = (q->size + q->cluster_size - 1) >> q->cluster_bits;	  /* clusters */
+	n = (q->size + q->cluster_size - 1) >> q->cluster_bits;	   /* clusters */
 	n = (n + q->cluster_size / 8 - 1) / (q->cluster_size / 8); /* L2 tables */
 	if (q->l1_size < n)
 		BAD("qcow2 L1 table (%u entries) does not cover the virtual size", q->l1_size);
@@ -747,7 +748,8 @@ static int open_chain(int fd, const char *path, bool writable, struct chain *ch,
 				const uint8_t *f = h + i + 8 + e;
 				if (f[0] == 0 && f[1] < 64 && ((incompat >> f[1]) & 1) &&
 				    (1ull << f[1]) != INCOMPAT_DIRTY && !unknown[0])
-					snprintf(unknown, sizeof(unknown), "%.46s", (const char *)f + 2);
+					snprintf(unknown, sizeof(unknown), "%.46s",
+						 (const char *)f + 2);
 			}
 		}
 		/* Unknown extensions are skipped. */
@@ -760,7 +762,8 @@ static int open_chain(int fd, const char *path, bool writable, struct chain *ch,
 		    (unsigned long long)(incompat & ~INCOMPAT_DIRTY));
 	}
 	if (writable && (incompat & INCOMPAT_DIRTY))
-		BAD("qcow2 image is dirty (lazy refcounts); repair it with 'qemu-img check -r all'");
+		BAD("qcow2 image is dirty (lazy refcounts); repair it with 'qemu-img check -r "
+		    "all'");
 	if (writable && q->refcount_bits != 16)
 		BAD("writing qcow2 with %u-bit refcounts is not supported", q->refcount_bits);
 	if (writable && nb_snap)
@@ -836,3 +839,55 @@ int qcow2_open(int fd, const char *path, bool writable, struct qcow2 **out, char
 	*out = NULL;
 	return open_chain(fd, path, writable, &ch, out, err, errlen);
 }
+
+unsigned qcow2_fds(const struct qcow2 *q, int *fds)
+{
+	unsigned n = 0;
+
+	for (; q; q = q->backing) {
+		fds[n++] = q->fd;
+		if (q->backing_fd >= 0)
+			fds[n++] = q->backing_fd;
+	}
+	return n;
+}
+
+static int img_read(void *q, void *buf, size_t len, uint64_t off)
+{
+	return qcow2_read(q, buf, len, off);
+}
+
+static int img_write(void *q, const void *buf, size_t len, uint64_t off)
+{
+	return qcow2_write(q, buf, len, off);
+}
+
+static int img_write_zeroes(void *q, uint64_t off, uint64_t len)
+{
+	return qcow2_write_zeroes(q, off, len);
+}
+
+static int img_discard(void *q, uint64_t off, uint64_t len)
+{
+	return qcow2_discard(q, off, len);
+}
+
+static int img_flush(void *q)
+{
+	return qcow2_flush(q);
+}
+
+static void img_close(void *q)
+{
+	qcow2_close(q);
+}
+
+const struct disk_image_ops qcow2_image_ops = {
+	.name = "qcow2",
+	.read = img_read,
+	.write = img_write,
+	.write_zeroes = img_write_zeroes,
+	.discard = img_discard,
+	.flush = img_flush,
+	.close = img_close,
+};

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 /* L2 tables held in memory per image (LRU); bounds the cache at 16 clusters. */
-#define QCOW2_L2_CACHE	  16
+#define QCOW2_L2_CACHE 16
 /* Longest backing chain followed. */
 #define QCOW2_MAX_BACKING 16
 
@@ -31,5 +31,10 @@ int qcow2_write(struct qcow2 *q, const void *buf, size_t len, uint64_t off);
 int qcow2_write_zeroes(struct qcow2 *q, uint64_t off, uint64_t len);
 int qcow2_discard(struct qcow2 *q, uint64_t off, uint64_t len);
 int qcow2_flush(struct qcow2 *q);
+/* The fds of the image and its backing chain (at most 1 + QCOW2_MAX_BACKING); returns the count. */
+unsigned qcow2_fds(const struct qcow2 *q, int *fds);
+
+/* The image interface (src/disk/image.h) over a struct qcow2. */
+extern const struct disk_image_ops qcow2_image_ops;
 
 #endif

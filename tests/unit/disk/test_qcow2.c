@@ -242,9 +242,9 @@ static void backing_case(const char *base_fmt, const char *overlay_opts)
 	fill(ref, SIZE);
 	write_ref("base.raw");
 	if (!strcmp(base_fmt, "qcow2")) {
-		assert_int_equal(sh("qemu-img convert -q -f raw -O qcow2 %s/base.raw %s/base.img",
-				    dir, dir),
-				 0);
+		assert_int_equal(
+			sh("qemu-img convert -q -f raw -O qcow2 %s/base.raw %s/base.img", dir, dir),
+			0);
 	} else {
 		assert_int_equal(sh("cp %s/base.raw %s/base.img", dir, dir), 0);
 	}
@@ -259,9 +259,9 @@ static void backing_case(const char *base_fmt, const char *overlay_opts)
 	qcow2_close(q);
 	qemu_agrees("o.qcow2");
 	/* The backing file was never written. */
-	assert_int_equal(sh("qemu-img compare -q -f %s -F raw %s/base.img %s/base.raw", base_fmt,
-			    dir, dir),
-			 0);
+	assert_int_equal(
+		sh("qemu-img compare -q -f %s -F raw %s/base.img %s/base.raw", base_fmt, dir, dir),
+		0);
 }
 
 static void test_backing_raw(void **state)
@@ -344,16 +344,11 @@ static void test_backing_loops(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_v2),
-		cmocka_unit_test(test_v3),
-		cmocka_unit_test(test_4k_clusters),
-		cmocka_unit_test(test_2m_clusters),
-		cmocka_unit_test(test_v2_4k),
-		cmocka_unit_test(test_compressed),
-		cmocka_unit_test(test_backing_raw),
-		cmocka_unit_test(test_backing_qcow2_v2),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_backing_loops),
+		cmocka_unit_test(test_v2),	    cmocka_unit_test(test_v3),
+		cmocka_unit_test(test_4k_clusters), cmocka_unit_test(test_2m_clusters),
+		cmocka_unit_test(test_v2_4k),	    cmocka_unit_test(test_compressed),
+		cmocka_unit_test(test_backing_raw), cmocka_unit_test(test_backing_qcow2_v2),
+		cmocka_unit_test(test_malformed),   cmocka_unit_test(test_backing_loops),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -57,7 +57,8 @@ struct qcow2 {
 	uint64_t rt_entries;
 	uint64_t *rt; /* host order */
 	uint32_t refcount_bits;
-	uint64_t next_free; /* allocations append at the end of the file */
+	uint32_t refcount_order; /* refcount_bits = 1 << refcount_order */
+	uint64_t next_free;	 /* allocations append at the end of the file */
 	struct l2_slot l2[QCOW2_L2_CACHE];
 	uint64_t clock;
 	uint8_t *cbuf; /* one cluster of compressed input */
@@ -151,8 +152,8 @@ static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 static int refcount_get(struct qcow2 *q, uint64_t host, uint64_t *rc)
 {
 	uint64_t cl = host >> q->cluster_bits;
-	uint64_t per_block = (q->cluster_size * 8) / q->refcount_bits;
-	uint64_t idx = cl / per_block, in = cl % per_block, bo;
+	uint32_t block_bits = q->cluster_bits + 3 - q->refcount_order;
+	uint64_t idx = cl >> block_bits, in = cl & ((1ull << block_bits) - 1), bo;
 	uint8_t b[8];
 	int r;
 
@@ -175,8 +176,8 @@ static int alloc_cluster(struct qcow2 *q, uint64_t *host);
 static int refcount_set(struct qcow2 *q, uint64_t host, uint64_t rc)
 {
 	uint64_t cl = host >> q->cluster_bits;
-	uint64_t per_block = (q->cluster_size * 8) / q->refcount_bits;
-	uint64_t idx = cl / per_block, in = cl % per_block;
+	uint32_t block_bits = q->cluster_bits + 3 - q->refcount_order;
+	uint64_t idx = cl >> block_bits, in = cl & ((1ull << block_bits) - 1);
 	uint8_t b[2];
 	int r;
 
@@ -280,13 +281,13 @@ static int l2_get(struct qcow2 *q, uint64_t off, struct l2_slot **out)
 static int lookup(struct qcow2 *q, uint64_t vo, uint64_t *entry, struct l2_slot **slot,
 		  uint64_t *index)
 {
-	uint64_t l2_entries = q->cluster_size / 8;
-	uint64_t l1i = (vo >> q->cluster_bits) / l2_entries, l2o;
+	uint64_t l2_mask = (1ull << (q->cluster_bits - 3)) - 1;
+	uint64_t l1i = vo >> (2 * q->cluster_bits - 3), l2o;
 	int r;
 
 	*entry = 0;
 	*slot = NULL;
-	*index = (vo >> q->cluster_bits) % l2_entries;
+	*index = (vo >> q->cluster_bits) & l2_mask;
 	if (l1i >= q->l1_size)
 		return -EIO;
 	l2o = q->l1[l1i] & L1E_OFFSET;
@@ -401,8 +402,7 @@ int qcow2_read(struct qcow2 *q, void *buf, size_t len, uint64_t off)
 /* Points the L2 entry of vo at val, allocating the L2 table when missing. */
 static int set_l2(struct qcow2 *q, uint64_t vo, uint64_t val)
 {
-	uint64_t l2_entries = q->cluster_size / 8;
-	uint64_t l1i = (vo >> q->cluster_bits) / l2_entries, entry, index, be;
+	uint64_t l1i = vo >> (2 * q->cluster_bits - 3), entry, index, be;
 	struct l2_slot *slot;
 	int r = lookup(q, vo, &entry, &slot, &index);
 
@@ -715,6 +715,7 @@ static int open_chain(int fd, const char *path, bool writable, struct chain *ch,
 	}
 	if (rc_order > 6)
 		BAD("qcow2 refcount_order %u invalid", rc_order);
+	q->refcount_order = rc_order;
 	q->refcount_bits = 1u << rc_order;
 	/* Virtual size: at most 2^56, and the L1 table must cover it. */
 	if (q->size > MAX_FILE_OFFSET)

@@ -34,6 +34,12 @@ int qcow2_flush(struct qcow2 *q);
 /* The fds of the image and its backing chain (at most 1 + QCOW2_MAX_BACKING); returns the count. */
 unsigned qcow2_fds(const struct qcow2 *q, int *fds);
 
+/*
+ * Creates a new qcow2 v3 image at path (which must not exist). size 0 takes
+ * the backing file's size; backing (relative to path's directory) may be NULL.
+ */
+int qcow2_create(const char *path, uint64_t size, const char *backing, char *err, size_t errlen);
+
 /* The image interface (src/disk/image.h) over a struct qcow2. */
 extern const struct disk_image_ops qcow2_image_ops;
 

@@ -371,12 +371,10 @@ int virtio_blk_resize(struct virtio_device *d, uint64_t new_size)
 	pthread_mutex_lock(&d->lock);
 	if (b->disk.read_only)
 		r = -EROFS;
-	else if (b->disk.image.ops)
-		r = -ENOTSUP; /* growing a qcow2 image is not implemented */
 	else if (new_size < b->disk.size)
 		r = -ERANGE; /* shrinking would cut off what the guest wrote */
-	else if (fstat(b->disk.fd, &st) || !S_ISREG(st.st_mode))
-		r = -ENOTSUP; /* a block device's size is not ours to change */
+	else if (b->disk.image.ops || fstat(b->disk.fd, &st) || !S_ISREG(st.st_mode))
+		r = -ENOTSUP; /* a block device's size is not ours; growing qcow2 is not done */
 	else if (ftruncate(b->disk.fd, (off_t)new_size))
 		r = -errno;
 	if (r == 0 && new_size != b->disk.size) {

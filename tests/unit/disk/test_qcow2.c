@@ -341,6 +341,38 @@ static void test_backing_loops(void **state)
 	refused("m.qcow2", "nowhere.raw");
 }
 
+/* Our own images: qemu-img must find them consistent after use. */
+static void test_create(void **state)
+{
+	char path[128];
+	struct qcow2 *q;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/new.qcow2", dir);
+	unlink(path);
+	assert_int_equal(qcow2_create(path, SIZE, NULL, err, sizeof(err)), 0);
+	assert_int_equal(sh("qemu-img check -q %s", path), 0);
+	assert_int_equal(qcow2_create(path, SIZE, NULL, err, sizeof(err)), -1); /* exists */
+	memset(ref, 0, SIZE);
+	q = open_img("new.qcow2", true);
+	read_all_equal(q);
+	churn(q, 200);
+	qcow2_close(q);
+	qemu_agrees("new.qcow2");
+	/* With a backing file and the size taken from it. */
+	fill(ref, SIZE);
+	write_ref("nb.raw");
+	snprintf(path, sizeof(path), "%s/newb.qcow2", dir);
+	unlink(path);
+	assert_int_equal(qcow2_create(path, 0, "nb.raw", err, sizeof(err)), 0);
+	q = open_img("newb.qcow2", true);
+	assert_int_equal(qcow2_size(q), SIZE);
+	read_all_equal(q);
+	churn(q, 100);
+	qcow2_close(q);
+	qemu_agrees("newb.qcow2");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_v2_4k),	    cmocka_unit_test(test_compressed),
 		cmocka_unit_test(test_backing_raw), cmocka_unit_test(test_backing_qcow2_v2),
 		cmocka_unit_test(test_malformed),   cmocka_unit_test(test_backing_loops),
+		cmocka_unit_test(test_create),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

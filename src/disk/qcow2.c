@@ -479,9 +479,12 @@ static int write_in_cluster(struct qcow2 *q, const uint8_t *buf, size_t n, uint6
 		r = -errno;
 	if (!r)
 		r = set_l2(q, vo, host | OFLAG_COPIED);
-	if (!r)
-		r = release(q, entry);
-	return r;
+	if (r || !(entry & (L2E_OFFSET | OFLAG_COMPRESSED)))
+		return r;
+	/* The new L2 entry is stable before the old cluster can be counted free. */
+	if (fdatasync(q->fd) < 0)
+		return -errno;
+	return release(q, entry);
 }
 
 int qcow2_write(struct qcow2 *q, const void *buf, size_t len, uint64_t off)

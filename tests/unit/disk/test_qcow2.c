@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "disk/disk.h"
 #include "disk/qcow2.h"
 
 #define SIZE (8u << 20)
@@ -373,6 +374,44 @@ static void test_create(void **state)
 	qemu_agrees("newb.qcow2");
 }
 
+/* disk_open: qcow2 found by its magic, format= forcing either way, decided at open. */
+static void test_disk_open_format(void **state)
+{
+	char path[128], raw[128];
+	struct disk_config dc = {.read_only = false};
+	struct blk_disk d;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/fmt.qcow2", dir);
+	snprintf(raw, sizeof(raw), "%s/fmt.raw", dir);
+	assert_int_equal(sh("qemu-img create -q -f qcow2 %s 3M && truncate -s 1M %s", path, raw),
+			 0);
+	dc.path = path;
+	assert_int_equal(disk_open(&dc, &d, err, sizeof(err)), 0);
+	assert_non_null(d.image.ops);
+	assert_int_equal(d.size, 3u << 20);
+	assert_int_equal(d.nr_fds, 1);
+	d.image.ops->close(d.image.img);
+	/* Forced raw: the qcow2 file is just bytes, its file size the disk size. */
+	dc.format = DISK_FORMAT_RAW;
+	assert_int_equal(disk_open(&dc, &d, err, sizeof(err)), 0);
+	assert_null(d.image.ops);
+	assert_int_not_equal(d.size, 3u << 20);
+	close(d.fd);
+	/* Forced qcow2 on a raw file: refused with the flag and file named. */
+	dc.format = DISK_FORMAT_QCOW2;
+	dc.path = raw;
+	assert_int_equal(disk_open(&dc, &d, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--rwdisk"));
+	assert_non_null(strstr(err, "not a qcow2 image"));
+	/* Auto on raw stays raw. */
+	dc.format = DISK_FORMAT_AUTO;
+	assert_int_equal(disk_open(&dc, &d, err, sizeof(err)), 0);
+	assert_null(d.image.ops);
+	assert_int_equal(d.size, 1u << 20);
+	close(d.fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,7 +420,7 @@ int main(void)
 		cmocka_unit_test(test_v2_4k),	    cmocka_unit_test(test_compressed),
 		cmocka_unit_test(test_backing_raw), cmocka_unit_test(test_backing_qcow2_v2),
 		cmocka_unit_test(test_malformed),   cmocka_unit_test(test_backing_loops),
-		cmocka_unit_test(test_create),
+		cmocka_unit_test(test_create),	    cmocka_unit_test(test_disk_open_format),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

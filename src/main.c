@@ -68,6 +68,14 @@ static int cmd_create_qcow2(int argc, char **argv)
 	char err[512];
 
 	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("Usage: crosvm create_qcow2 [--backing-file B] PATH [SIZE]\n"
+			       "Creates an empty qcow2 v3 image (64 KiB clusters). SIZE takes "
+			       "K/M/G\n"
+			       "suffixes and defaults to the backing file's size; a relative B is\n"
+			       "relative to PATH's directory.\n");
+			return EXIT_OK;
+		}
 		if (!strcmp(argv[i], "--backing-file") && i + 1 < argc)
 			backing = argv[++i];
 		else if (!strncmp(argv[i], "--backing-file=", 15))

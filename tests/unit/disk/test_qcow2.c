@@ -28,7 +28,7 @@ static char dir[64];
 static char err[256];
 static uint8_t *ref, *buf;
 
-static int sh(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
 {
 	char cmd[1024];
 	va_list ap;

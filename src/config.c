@@ -245,6 +245,18 @@ static int disk_key(const char *flag, struct disk_config *dc, const char *k, con
 		dc->block_size = (uint32_t)n;
 		return 0;
 	}
+	if (!strcmp(k, "format")) {
+		if (!strcmp(v, "raw"))
+			dc->format = DISK_FORMAT_RAW;
+		else if (!strcmp(v, "qcow2"))
+			dc->format = DISK_FORMAT_QCOW2;
+		else {
+			snprintf(err, errlen, "--%s: format must be raw or qcow2, not '%s'", flag,
+				 v);
+			return -1;
+		}
+		return 0;
+	}
 	if (!strcmp(k, "id")) {
 		if (strlen(v) > 20) {
 			snprintf(err, errlen, "--%s: id is longer than 20 bytes", flag);
@@ -342,7 +354,7 @@ static int block_key(struct disk_config *dc, const char *k, const char *v, char 
 		return disk_key("block", dc, "o_direct", v, err, errlen);
 	if (!strcmp(k, "block-size"))
 		return disk_key("block", dc, "block_size", v, err, errlen);
-	if (!strcmp(k, "sparse") || !strcmp(k, "id"))
+	if (!strcmp(k, "sparse") || !strcmp(k, "id") || !strcmp(k, "format"))
 		return disk_key("block", dc, k, v, err, errlen);
 	snprintf(err, errlen, "--block: unknown option '%s'", k);
 	return -1;
@@ -619,9 +631,10 @@ static const struct flag flags[] = {
 	{"rwdisk", 0, "PATH[,OPTS]",
 	 "writable disk. OPTS: sparse=BOOL (default true: discard\n"
 	 "punches holes), block_size=N (default 512), id=STR\n"
-	 "(up to 20 bytes), o_direct=BOOL (default false)",
+	 "(up to 20 bytes), o_direct=BOOL (default false),\n"
+	 "format=raw|qcow2 (default: detected from the file)",
 	 parse_disk, 0, 0, false},
-	{"block", 0, "path=P[,ro][,root][,sparse=B][,block-size=N][,id=S][,direct=B]",
+	{"block", 0, "path=P[,ro][,root][,sparse=B][,block-size=N][,id=S][,direct=B][,format=F]",
 	 "a disk as crosvm takes it: read-only with ro, /dev/vda\n"
 	 "(root=/dev/vda) with root; bare keys mean =true",
 	 parse_block, 0, 0, false},

@@ -43,6 +43,8 @@ struct disk_config {
 	bool o_direct;
 	uint32_t block_size;
 	char id[21];
+	/* format=: image format; auto detects it from the file's magic once, at open. */
+	enum disk_format { DISK_FORMAT_AUTO, DISK_FORMAT_RAW, DISK_FORMAT_QCOW2 } format;
 };
 
 struct vm_config {

@@ -8,6 +8,8 @@
 
 #include "config.h"
 #include "control/commands.h"
+#include "disk/qcow2.h"
+#include "util/parse.h"
 #include "util/log.h"
 #include "vm/vm.h"
 
@@ -21,7 +23,10 @@ static void usage(FILE *f)
 	      "  run [OPTIONS] KERNEL       start a new VM\n",
 	      f);
 	ctl_commands_usage(f);
-	fputs("  version                    show the version\n"
+	fputs("  create_qcow2 [--backing-file BACKING] PATH [SIZE]\n"
+	      "                             create an empty qcow2 image (SIZE with K/M/G;\n"
+	      "                             default the backing file's size)\n"
+	      "  version                    show the version\n"
 	      "\n"
 	      "Options (before COMMAND; also accepted by run itself):\n"
 	      "  --log-level LEVEL          error, warn, info (default) or debug\n"
@@ -53,6 +58,51 @@ static int cmd_run(int argc, char **argv)
 	status = vm_run(&cfg);
 	config_free(&cfg);
 	return status;
+}
+
+/* crosvm create_qcow2 [--backing-file B] PATH [SIZE] */
+static int cmd_create_qcow2(int argc, char **argv)
+{
+	const char *backing = NULL, *path = NULL, *size_s = NULL;
+	uint64_t size = 0;
+	char err[512];
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("Usage: crosvm create_qcow2 [--backing-file B] PATH [SIZE]\n"
+			       "Creates an empty qcow2 v3 image (64 KiB clusters). SIZE takes "
+			       "K/M/G\n"
+			       "suffixes and defaults to the backing file's size; a relative B is\n"
+			       "relative to PATH's directory.\n");
+			return EXIT_OK;
+		}
+		if (!strcmp(argv[i], "--backing-file") && i + 1 < argc)
+			backing = argv[++i];
+		else if (!strncmp(argv[i], "--backing-file=", 15))
+			backing = argv[i] + 15;
+		else if ((argv[i][0] == '-' && argv[i][1]) || (path && size_s)) {
+			fprintf(stderr, "crosvm create_qcow2: unexpected argument '%s'\n", argv[i]);
+			return EXIT_BAD_INPUT;
+		} else if (!path) {
+			path = argv[i];
+		} else {
+			size_s = argv[i];
+		}
+	}
+	if (!path || (!size_s && !backing)) {
+		fprintf(stderr, "crosvm create_qcow2: usage: create_qcow2 [--backing-file B] PATH "
+				"[SIZE]\n");
+		return EXIT_BAD_INPUT;
+	}
+	if (size_s && (!parse_size(size_s, &size) || size == 0)) {
+		fprintf(stderr, "crosvm create_qcow2: bad size '%s'\n", size_s);
+		return EXIT_BAD_INPUT;
+	}
+	if (qcow2_create(path, size, backing, err, sizeof(err))) {
+		fprintf(stderr, "crosvm create_qcow2: %s\n", err);
+		return EXIT_BAD_INPUT;
+	}
+	return EXIT_OK;
 }
 
 /*
@@ -123,6 +173,8 @@ static int dispatch(int argc, char **argv)
 	} else if (!strcmp(c, "version") || !strcmp(c, "--version")) {
 		printf("crosvm-c %s\n", CROSVM_VERSION);
 		status = EXIT_OK;
+	} else if (!strcmp(c, "create_qcow2")) {
+		status = cmd_create_qcow2(argc - cmd, argv + cmd);
 	} else if (!strcmp(c, "run")) {
 		for (int i = cmd + 1; i < argc; i++)
 			run_argv[nrun++] = argv[i];

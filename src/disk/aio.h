@@ -41,6 +41,9 @@ struct aio;
 
 /* Creates an engine for fd with room for depth requests in flight; returns 0 or -errno. */
 int aio_create(struct aio **out, int fd, unsigned depth, enum aio_engine engine);
+struct disk_image;
+/* An engine over an image format (qcow2): requests run synchronously at submit. */
+int aio_create_image(struct aio **out, const struct disk_image *image, unsigned depth);
 /* Waits for every request in flight, then frees the engine (requests are not returned). */
 void aio_destroy(struct aio *a);
 /* Readable (eventfd semantics) when completions may be waiting. */

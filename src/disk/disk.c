@@ -32,7 +32,7 @@ static int fail(struct blk_disk *d, char *err, size_t errlen, const struct disk_
 int disk_open(const struct disk_config *dc, struct blk_disk *d, char *err, size_t errlen)
 {
 	int flags = (dc->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | (dc->o_direct ? O_DIRECT : 0);
-	char why[160];
+	char why[256];
 	struct stat st;
 	off_t end;
 
@@ -54,6 +54,25 @@ int disk_open(const struct disk_config *dc, struct blk_disk *d, char *err, size_
 			 "visible to the guest",
 			 disk_flag(dc), dc->path, (long long)(end % 512));
 	d->size = (uint64_t)end;
+	d->fds[0] = d->fd;
+	d->nr_fds = 1;
+	/* The format is fixed here, once: a writable raw disk is never re-guessed later. */
+	if (dc->format == DISK_FORMAT_QCOW2 ||
+	    (dc->format == DISK_FORMAT_AUTO && qcow2_probe(d->fd))) {
+		struct qcow2 *q;
+		int fd = d->fd;
+
+		if (dc->o_direct)
+			return fail(d, err, errlen, dc,
+				    "o_direct is not supported on qcow2 images");
+		d->fd = -1; /* qcow2_open owns (and on failure closes) it */
+		if (qcow2_open(fd, dc->path, !dc->read_only, &q, why, sizeof(why)))
+			return fail(d, err, errlen, dc, why);
+		d->image = (struct disk_image){&qcow2_image_ops, q};
+		d->fd = fd;
+		d->size = qcow2_size(q) & ~511ull;
+		d->nr_fds = qcow2_fds(q, d->fds);
+	}
 	d->read_only = dc->read_only;
 	d->sparse = dc->sparse;
 	d->block_size = dc->block_size;

@@ -8,6 +8,8 @@
 
 #include "config.h"
 #include "disk/aio.h"
+#include "disk/image.h"
+#include "disk/qcow2.h"
 
 /* One opened disk image, as a virtio-blk device takes it. */
 struct blk_disk {
@@ -18,6 +20,11 @@ struct blk_disk {
 	uint32_t block_size; /* logical block size reported to the guest */
 	char id[20];	     /* GET_ID answer (not NUL-terminated when 20 long) */
 	enum aio_engine engine;
+	/* A format that maps offsets itself (qcow2); ops NULL for raw. It owns fd then. */
+	struct disk_image image;
+	/* Every fd the disk needs (fd first, then a backing chain's), for a device process. */
+	int fds[1 + QCOW2_MAX_BACKING];
+	unsigned nr_fds;
 };
 
 /*

@@ -145,6 +145,18 @@ static uint8_t discard_or_zero(struct blk *b, const struct virtq *q, uint32_t ty
 			return VIRTIO_BLK_S_IOERR;
 		if (!in_range(b, seg.sector, (uint64_t)seg.num_sectors * SECTOR))
 			return VIRTIO_BLK_S_IOERR;
+		if (b->disk.image.ops) {
+			/* The format maps the range: a discard frees clusters, reading zeros. */
+			const struct disk_image *im = &b->disk.image;
+			uint64_t pos = seg.sector * SECTOR,
+				 len = (uint64_t)seg.num_sectors * SECTOR;
+
+			if ((type == VIRTIO_BLK_T_DISCARD
+				     ? im->ops->discard(im->img, pos, len)
+				     : im->ops->write_zeroes(im->img, pos, len)))
+				return VIRTIO_BLK_S_IOERR;
+			continue;
+		}
 		if (type == VIRTIO_BLK_T_DISCARD) {
 			if (!b->disk.sparse)
 				continue; /* discard is a hint: nothing to do on a dense image */
@@ -333,6 +345,13 @@ static void blk_destroy(struct virtio_device *d)
 	struct blk *b = d->priv;
 
 	aio_destroy(b->aio);
+	if (b->disk.image.ops) {
+		if (!b->disk.read_only && b->disk.image.ops->flush(b->disk.image.img))
+			log_warn("virtio-blk: flushing the disk on stop failed");
+		b->disk.image.ops->close(b->disk.image.img); /* closes the fds too */
+		free(b);
+		return;
+	}
 	/* An orderly stop leaves every completed write on stable storage. */
 	if (b->disk.fd >= 0 && !b->disk.read_only && fdatasync(b->disk.fd))
 		log_warn("virtio-blk: flushing the disk on stop: %s", strerror(errno));
@@ -354,8 +373,8 @@ int virtio_blk_resize(struct virtio_device *d, uint64_t new_size)
 		r = -EROFS;
 	else if (new_size < b->disk.size)
 		r = -ERANGE; /* shrinking would cut off what the guest wrote */
-	else if (fstat(b->disk.fd, &st) || !S_ISREG(st.st_mode))
-		r = -ENOTSUP; /* a block device's size is not ours to change */
+	else if (b->disk.image.ops || fstat(b->disk.fd, &st) || !S_ISREG(st.st_mode))
+		r = -ENOTSUP; /* a block device's size is not ours; growing qcow2 is not done */
 	else if (ftruncate(b->disk.fd, (off_t)new_size))
 		r = -errno;
 	if (r == 0 && new_size != b->disk.size) {
@@ -416,14 +435,16 @@ int virtio_blk_create(struct virtio_device *d, const struct guest_memory *mem, c
 
 	if (!b)
 		return -ENOMEM;
-	r = aio_create(&b->aio, disk->fd, BLK_INFLIGHT, disk->engine);
+	b->disk = *disk;
+	/* The engine keeps a pointer to the image: the device's own copy. */
+	r = b->disk.image.ops ? aio_create_image(&b->aio, &b->disk.image, BLK_INFLIGHT)
+			      : aio_create(&b->aio, disk->fd, BLK_INFLIGHT, disk->engine);
 	if (r) {
 		free(b);
 		return r;
 	}
 	for (unsigned i = 0; i < BLK_INFLIGHT; i++)
 		b->free[b->nfree++] = &b->reqs[i];
-	b->disk = *disk;
 	b->cfg.capacity = disk->size / SECTOR;
 	b->cfg.size_max = SIZE_MAX_BYTES;
 	b->cfg.seg_max = SEG_MAX;

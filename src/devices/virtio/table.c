@@ -38,8 +38,9 @@ static int blk_prepare(const struct vm_config *cfg, unsigned i, struct virtio_sp
 		return -1;
 	}
 	spec->arg = *owned = d;
-	spec->fds[0] = d->fd;
-	spec->nr_fds = 1;
+	for (unsigned k = 0; k < d->nr_fds && k < VIRTIO_SPEC_FDS; k++)
+		spec->fds[k] = d->fds[k];
+	spec->nr_fds = d->nr_fds < VIRTIO_SPEC_FDS ? d->nr_fds : VIRTIO_SPEC_FDS;
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "devices/virtio/blk.h"
+#include "disk/qcow2.h"
 #include "virtio_driver.h"
 
 #define DISK_SECTORS 64
@@ -318,6 +319,65 @@ static void test_reset_in_flight(void **state)
 	assert_int_equal(buf[0], 5);
 }
 
+/* A qcow2 image behind the device: I/O through the format, synchronously. */
+static void test_qcow2(void **state)
+{
+	char path[] = "/tmp/test_blk_qcow2.XXXXXX", err[256];
+	struct virtio_blk_discard_write_zeroes seg = {.sector = 8, .num_sectors = 4};
+	uint8_t buf[4096], back[4096], zero[4096] = {0};
+	struct blk_disk disk = {.size = DISK_SECTORS * 512, .sparse = true};
+	struct qcow2 *q;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	assert_int_equal(qcow2_create(path, DISK_SECTORS * 512, NULL, err, sizeof(err)), 0);
+	fd = open(path, O_RDWR);
+	assert_int_equal(qcow2_open(fd, path, true, &q, err, sizeof(err)), 0);
+	disk.fd = fd;
+	disk.image = (struct disk_image){&qcow2_image_ops, q};
+	assert_int_equal(vdrv_init(&drv, 4u << 20), 0);
+	assert_int_equal(virtio_blk_create(&dev, &drv.mem, &disk), 0);
+	vdrv_queue_init(&drv, &dq, 16, &dev.queues[0]);
+	dev.queues[0].indirect = true;
+	dev.signal = on_signal;
+	dev.driver_ok = true;
+	assert_int_equal(virtq_enable(&dev.queues[0], &drv.mem), 0);
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 7 + 1);
+	assert_int_equal(request(VIRTIO_BLK_T_OUT, 6, buf, sizeof(buf), false, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 6, back, sizeof(back), true, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_memory_equal(back, buf, sizeof(buf));
+	/* The file holds qcow2, not the guest's bytes at the guest's offsets. */
+	assert_true(pread(fd, back, sizeof(back), 6 * 512) != sizeof(back) ||
+		    memcmp(back, buf, sizeof(buf)) != 0);
+	assert_int_equal(request(VIRTIO_BLK_T_WRITE_ZEROES, 0, &seg, sizeof(seg), false, NULL),
+			 VIRTIO_BLK_S_OK);
+	seg.sector = 12;
+	seg.num_sectors = 2;
+	assert_int_equal(request(VIRTIO_BLK_T_DISCARD, 0, &seg, sizeof(seg), false, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(request(VIRTIO_BLK_T_FLUSH, 0, NULL, 0, false, NULL), VIRTIO_BLK_S_OK);
+	assert_int_equal(request(VIRTIO_BLK_T_IN, 6, back, sizeof(back), true, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_memory_equal(back, buf, 1024);	      /* sectors 6, 7 */
+	assert_memory_equal(back + 1024, zero, 3072); /* 8..13 zeroed or discarded */
+	virtio_device_destroy(&dev);		      /* closes the image */
+	vdrv_destroy(&drv);
+
+	/* What the device wrote is in the image for the next user. */
+	fd = open(path, O_RDONLY);
+	assert_int_equal(qcow2_open(fd, path, false, &q, err, sizeof(err)), 0);
+	assert_int_equal(qcow2_read(q, back, 1024, 6 * 512), 0);
+	assert_memory_equal(back, buf, 1024);
+	qcow2_close(q);
+	unlink(path);
+}
+
 static bool uring_works(void)
 {
 	struct aio *a;
@@ -339,7 +399,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_host_errors, setup_short, teardown)
 	const struct CMUnitTest pool[] = {ENGINE_TESTS};
 	const struct CMUnitTest uring[] = {ENGINE_TESTS};
+	const struct CMUnitTest image[] = {cmocka_unit_test(test_qcow2)};
 	int failed = cmocka_run_group_tests_name("virtio-blk, thread pool", pool, use_pool, NULL);
+
+	failed += cmocka_run_group_tests_name("virtio-blk, qcow2 image", image, NULL, NULL);
 
 	if (uring_works())
 		failed +=

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * qcow2 against images qemu-img makes: random writes, discards and zeroing
+ * mirrored on a raw reference, then `qemu-img check` and `qemu-img compare`.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "disk/disk.h"
+#include "disk/qcow2.h"
+
+#define SIZE (8u << 20)
+
+static char dir[64];
+static char err[256];
+static uint8_t *ref, *buf;
+
+__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test_qcow2.XXXXXX");
+	ref = malloc(SIZE);
+	buf = malloc(SIZE);
+	return mkdtemp(dir) && ref && buf ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sh("rm -rf %s", dir);
+	free(ref);
+	free(buf);
+	return 0;
+}
+
+static uint64_t rng = 88172645463325252ull;
+static uint64_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static void fill(uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(next() >> 24);
+}
+
+static struct qcow2 *open_img(const char *name, bool writable)
+{
+	char path[128];
+	struct qcow2 *q = NULL;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, writable ? O_RDWR : O_RDONLY);
+	assert_true(fd >= 0);
+	if (qcow2_open(fd, path, writable, &q, err, sizeof(err)))
+		fail_msg("open %s: %s", name, err);
+	return q;
+}
+
+/* Refused at open, with a reason (the fd is closed by qcow2_open either way). */
+static void refused(const char *name, const char *want)
+{
+	char path[128];
+	struct qcow2 *q = NULL;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	err[0] = 0;
+	assert_int_equal(qcow2_open(fd, path, false, &q, err, sizeof(err)), -1);
+	assert_null(q);
+	if (!strstr(err, want))
+		fail_msg("%s: error '%s' lacks '%s'", name, err, want);
+}
+
+static void write_ref(const char *name)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(ref, 1, SIZE, f), SIZE);
+	fclose(f);
+}
+
+static void read_all_equal(struct qcow2 *q)
+{
+	assert_int_equal(qcow2_read(q, buf, SIZE, 0), 0);
+	assert_memory_equal(buf, ref, SIZE);
+}
+
+/* Random I/O, unaligned and cluster-crossing, on q and ref together. */
+static void churn(struct qcow2 *q, int ops)
+{
+	static uint8_t data[300000];
+
+	for (int i = 0; i < ops; i++) {
+		uint64_t len = next() % sizeof(data) + 1, off = next() % (SIZE - len);
+		switch (next() % 5) {
+		case 0:
+		case 1:
+		case 2:
+			fill(data, len);
+			assert_int_equal(qcow2_write(q, data, len, off), 0);
+			memcpy(ref + off, data, len);
+			break;
+		case 3:
+			assert_int_equal(qcow2_discard(q, off, len), 0);
+			memset(ref + off, 0, len);
+			break;
+		default:
+			assert_int_equal(qcow2_write_zeroes(q, off, len), 0);
+			memset(ref + off, 0, len);
+			break;
+		}
+		if (i % 16 == 0) {
+			uint64_t roff = next() % (SIZE - len);
+			assert_int_equal(qcow2_read(q, buf, len, roff), 0);
+			assert_memory_equal(buf, ref + roff, len);
+		}
+	}
+	assert_int_equal(qcow2_flush(q), 0);
+	read_all_equal(q);
+}
+
+/* The image qemu-img sees must be consistent and equal to the raw reference. */
+static void qemu_agrees(const char *img)
+{
+	write_ref("ref.raw");
+	assert_int_equal(sh("qemu-img check -q %s/%s", dir, img), 0);
+	assert_int_equal(sh("qemu-img compare -q -f qcow2 -F raw %s/%s %s/ref.raw", dir, img, dir),
+			 0);
+}
+
+static void rw_case(const char *opts)
+{
+	struct qcow2 *q;
+
+	assert_int_equal(sh("qemu-img create -q -f qcow2 -o %s %s/a.qcow2 %u", opts, dir, SIZE), 0);
+	memset(ref, 0, SIZE);
+	q = open_img("a.qcow2", true);
+	assert_int_equal(qcow2_size(q), SIZE);
+	read_all_equal(q);
+	churn(q, 300);
+	qcow2_close(q);
+	qemu_agrees("a.qcow2");
+	/* Reopened, the data is still there. */
+	q = open_img("a.qcow2", false);
+	read_all_equal(q);
+	assert_int_equal(qcow2_write(q, buf, 512, 0), -EROFS);
+	qcow2_close(q);
+}
+
+static void test_v2(void **state)
+{
+	(void)state;
+	rw_case("compat=0.10");
+}
+
+static void test_v3(void **state)
+{
+	(void)state;
+	rw_case("compat=1.1");
+}
+
+static void test_4k_clusters(void **state)
+{
+	(void)state;
+	rw_case("compat=1.1,cluster_size=4096");
+}
+
+static void test_2m_clusters(void **state)
+{
+	(void)state;
+	rw_case("compat=1.1,cluster_size=2097152");
+}
+
+static void test_v2_4k(void **state)
+{
+	(void)state;
+	rw_case("compat=0.10,cluster_size=4096");
+}
+
+static void test_compressed(void **state)
+{
+	struct qcow2 *q;
+
+	(void)state;
+	/* Half random (incompressible), half patterned (compresses well). */
+	fill(ref, SIZE / 2);
+	for (size_t i = SIZE / 2; i < SIZE; i++)
+		ref[i] = (uint8_t)(i / 4096);
+	write_ref("src.raw");
+	assert_int_equal(sh("qemu-img convert -q -c -f raw -O qcow2 -o cluster_size=4096 "
+			    "%s/src.raw %s/c.qcow2",
+			    dir, dir),
+			 0);
+	q = open_img("c.qcow2", true);
+	read_all_equal(q);
+	churn(q, 200);
+	qcow2_close(q);
+	qemu_agrees("c.qcow2");
+}
+
+static void backing_case(const char *base_fmt, const char *overlay_opts)
+{
+	struct qcow2 *q;
+
+	fill(ref, SIZE);
+	write_ref("base.raw");
+	if (!strcmp(base_fmt, "qcow2")) {
+		assert_int_equal(
+			sh("qemu-img convert -q -f raw -O qcow2 %s/base.raw %s/base.img", dir, dir),
+			0);
+	} else {
+		assert_int_equal(sh("cp %s/base.raw %s/base.img", dir, dir), 0);
+	}
+	/* A relative name: resolved against the overlay's directory. */
+	assert_int_equal(sh("cd %s && qemu-img create -q -f qcow2 -o %s -b base.img -F %s "
+			    "o.qcow2 %u",
+			    dir, overlay_opts, base_fmt, SIZE),
+			 0);
+	q = open_img("o.qcow2", true);
+	read_all_equal(q);
+	churn(q, 200);
+	qcow2_close(q);
+	qemu_agrees("o.qcow2");
+	/* The backing file was never written. */
+	assert_int_equal(
+		sh("qemu-img compare -q -f %s -F raw %s/base.img %s/base.raw", base_fmt, dir, dir),
+		0);
+}
+
+static void test_backing_raw(void **state)
+{
+	(void)state;
+	backing_case("raw", "compat=1.1");
+}
+
+static void test_backing_qcow2_v2(void **state)
+{
+	(void)state;
+	backing_case("qcow2", "compat=0.10,cluster_size=4096");
+}
+
+/* Patches a big-endian field of a fresh v3 image. */
+static void make_patched(const char *name, size_t at, uint64_t val, int width)
+{
+	char path[128];
+	uint8_t b[8];
+	int fd;
+
+	assert_int_equal(sh("qemu-img create -q -f qcow2 %s/%s 1M", dir, name), 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	for (int i = 0; i < width; i++)
+		b[i] = (uint8_t)(val >> (8 * (width - 1 - i)));
+	assert_int_equal(pwrite(fd, b, (size_t)width, (off_t)at), width);
+	close(fd);
+}
+
+static void test_malformed(void **state)
+{
+	(void)state;
+	make_patched("l1.qcow2", 40, 1ull << 40, 8);
+	refused("l1.qcow2", "L1 table");
+	make_patched("l1mis.qcow2", 40, 0x30200, 8);
+	refused("l1mis.qcow2", "L1 table");
+	make_patched("overlap.qcow2", 40, 0x10000, 8); /* L1 onto the refcount table */
+	refused("overlap.qcow2", "overlap");
+	make_patched("huge.qcow2", 24, 1ull << 62, 8);
+	refused("huge.qcow2", "too large");
+	make_patched("l1small.qcow2", 24, 1ull << 40, 8);
+	refused("l1small.qcow2", "does not cover");
+	make_patched("cbits.qcow2", 20, 30, 4);
+	refused("cbits.qcow2", "cluster_bits");
+	make_patched("incompat.qcow2", 72, 1ull << 5, 8);
+	refused("incompat.qcow2", "incompatible");
+	make_patched("ver.qcow2", 4, 4, 4);
+	refused("ver.qcow2", "version");
+	make_patched("rtc.qcow2", 56, 0xffffffff, 4);
+	refused("rtc.qcow2", "refcount table");
+	make_patched("hdrlen.qcow2", 100, 9000, 4);
+	refused("hdrlen.qcow2", "header length");
+	make_patched("bfname.qcow2", 8, 0xfff0, 8);
+	refused("bfname.qcow2", "backing file name");
+}
+
+static void test_backing_loops(void **state)
+{
+	(void)state;
+	assert_int_equal(sh("cd %s && qemu-img create -q -f qcow2 b.qcow2 1M && "
+			    "qemu-img create -q -f qcow2 -b b.qcow2 -F qcow2 a.qcow2 && "
+			    "qemu-img rebase -q -u -b a.qcow2 -F qcow2 b.qcow2",
+			    dir),
+			 0);
+	refused("a.qcow2", "loop");
+	assert_int_equal(sh("cd %s && qemu-img create -q -f qcow2 s.qcow2 1M && "
+			    "qemu-img rebase -q -u -b s.qcow2 -F qcow2 s.qcow2",
+			    dir),
+			 0);
+	refused("s.qcow2", "loop");
+	assert_int_equal(sh("cd %s && qemu-img create -q -f qcow2 -b nowhere.raw -F raw "
+			    "-u m.qcow2 1M",
+			    dir),
+			 0);
+	refused("m.qcow2", "nowhere.raw");
+}
+
+/* Our own images: qemu-img must find them consistent after use. */
+static void test_create(void **state)
+{
+	char path[128];
+	struct qcow2 *q;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/new.qcow2", dir);
+	unlink(path);
+	assert_int_equal(qcow2_create(path, SIZE, NULL, err, sizeof(err)), 0);
+	assert_int_equal(sh("qemu-img check -q %s", path), 0);
+	assert_int_equal(qcow2_create(path, SIZE, NULL, err, sizeof(err)), -1); /* exists */
+	memset(ref, 0, SIZE);
+	q = open_img("new.qcow2", true);
+	read_all_equal(q);
+	churn(q, 200);
+	qcow2_close(q);
+	qemu_agrees("new.qcow2");
+	/* With a backing file and the size taken from it. */
+	fill(ref, SIZE);
+	write_ref("nb.raw");
+	snprintf(path, sizeof(path), "%s/newb.qcow2", dir);
+	unlink(path);
+	assert_int_equal(qcow2_create(path, 0, "nb.raw", err, sizeof(err)), 0);
+	q = open_img("newb.qcow2", true);
+	assert_int_equal(qcow2_size(q), SIZE);
+	read_all_equal(q);
+	churn(q, 100);
+	qcow2_close(q);
+	qemu_agrees("newb.qcow2");
+}
+
+/* disk_open: qcow2 found by its magic, format= forcing either way, decided at open. */
+static void test_disk_open_format(void **state)
+{
+	char path[128], raw[128];
+	struct disk_config dc = {.read_only = false};
+	struct blk_disk d;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/fmt.qcow2", dir);
+	snprintf(raw, sizeof(raw), "%s/fmt.raw", dir);
+	assert_int_equal(sh("qemu-img create -q -f qcow2 %s 3M && truncate -s 1M %s", path, raw),
+			 0);
+	dc.path = path;
+	assert_int_equal(disk_open(&dc, &d, err, sizeof(err)), 0);
+	assert_non_null(d.image.ops);
+	assert_int_equal(d.size, 3u << 20);
+	assert_int_equal(d.nr_fds, 1);
+	d.image.ops->close(d.image.img);
+	/* Forced raw: the qcow2 file is just bytes, its file size the disk size. */
+	dc.format = DISK_FORMAT_RAW;
+	assert_int_equal(disk_open(&dc, &d, err, sizeof(err)), 0);
+	assert_null(d.image.ops);
+	assert_int_not_equal(d.size, 3u << 20);
+	close(d.fd);
+	/* Forced qcow2 on a raw file: refused with the flag and file named. */
+	dc.format = DISK_FORMAT_QCOW2;
+	dc.path = raw;
+	assert_int_equal(disk_open(&dc, &d, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--rwdisk"));
+	assert_non_null(strstr(err, "not a qcow2 image"));
+	/* Auto on raw stays raw. */
+	dc.format = DISK_FORMAT_AUTO;
+	assert_int_equal(disk_open(&dc, &d, err, sizeof(err)), 0);
+	assert_null(d.image.ops);
+	assert_int_equal(d.size, 1u << 20);
+	close(d.fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_v2),	    cmocka_unit_test(test_v3),
+		cmocka_unit_test(test_4k_clusters), cmocka_unit_test(test_2m_clusters),
+		cmocka_unit_test(test_v2_4k),	    cmocka_unit_test(test_compressed),
+		cmocka_unit_test(test_backing_raw), cmocka_unit_test(test_backing_qcow2_v2),
+		cmocka_unit_test(test_malformed),   cmocka_unit_test(test_backing_loops),
+		cmocka_unit_test(test_create),	    cmocka_unit_test(test_disk_open_format),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

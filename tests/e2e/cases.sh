@@ -511,6 +511,10 @@ fi
 # remote protocol. The VM must wait for the debugger, answer ?, qfThreadInfo
 # (two vCPUs) and g (the whole x86-64 register file), and boot on after D.
 # A port that is taken is refused with one line naming --gdb (exit 2).
+# The test host's loopback is down until someone brings it up.
+if want gdb-stub bad-gdb-port-in-use; then
+	ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up 2>/dev/null
+fi
 if want gdb-stub; then
 	d=$WORK/gdb-stub
 	mkdir -p "$d"
@@ -559,7 +563,7 @@ if want bad-gdb-port-in-use; then
 	nc -l -p 1235 </dev/null >/dev/null 2>&1 &
 	ncpid=$!
 	sleep 0.5
-	bad bad-gdb-port-in-use "--gdb" --gdb 1235 "$KERNEL"
+	bad bad-gdb-port-in-use "--gdb: port 1235 on 127.0.0.1 is in use" --gdb 1235 "$KERNEL"
 	kill "$ncpid" 2>/dev/null
 	wait "$ncpid" 2>/dev/null
 fi

@@ -537,6 +537,19 @@ static enum parse_result parse_cpus(const struct flag *fl, const char *v, struct
 	return PARSE_OK;
 }
 
+static enum parse_result parse_gdb(const struct flag *fl, const char *v, struct vm_config *cfg,
+				   char *err, size_t errlen)
+{
+	uint64_t n;
+
+	if (!parse_u64(v, &n) || n == 0 || n > 65535) {
+		snprintf(err, errlen, "--gdb: '%s' is not a TCP port (1-65535)", v);
+		return PARSE_ERROR;
+	}
+	cfg->gdb_port = (unsigned)n;
+	return PARSE_OK;
+}
+
 static enum parse_result parse_serial(const struct flag *fl, const char *v, struct vm_config *cfg,
 				      char *err, size_t errlen)
 {
@@ -672,6 +685,11 @@ static const struct flag flags[] = {
 	 "log a system call outside a policy and let it proceed,\n"
 	 "instead of killing the process (to repair a policy)",
 	 parse_switch, CFG_BOOL(seccomp_log_failures), true, false},
+	{"gdb", 0, "PORT",
+	 "GDB remote stub on 127.0.0.1:PORT (one debugger at a\n"
+	 "time, every vCPU a thread); the VM waits for it before\n"
+	 "the first instruction and runs on when it detaches",
+	 parse_gdb, 0, 0, true},
 	{"log-level", 0, "LEVEL", "error, warn, info (default) or debug", parse_log_level, 0, 0,
 	 false},
 	{"syslog-tag", 0, "TAG",

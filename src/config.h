@@ -70,6 +70,7 @@ struct vm_config {
 	const char *seccomp_policy_dir; /* NULL: the built-in policies */
 	const char *pivot_root;		/* NULL: JAIL_DEFAULT_PIVOT_ROOT */
 	const char *kvm_path;
+	unsigned gdb_port; /* --gdb: 0 for none */
 	enum log_level log_level;
 };
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "arch/x86_64/regs.h"
+#include "gdb/gdb.h"
 #include "util/log.h"
 #include "vm/vm.h"
 #ifdef CROSVM_HAVE_SECCOMP
@@ -116,6 +117,13 @@ static bool handle_exit(struct vcpu *v)
 		log_err("vcpu %u: VM entry failed, hardware reason %#llx", v->id,
 			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		x86_log_regs(v->fd, v->id);
+		vm_request_exit(vm, VM_EXIT_INTERNAL_ERROR);
+		return false;
+	case KVM_EXIT_DEBUG:
+		/* Only with --gdb is guest debug ever enabled. */
+		if (vm->gdb)
+			return gdb_stub_vcpu_debug(vm->gdb, v);
+		log_err("vcpu %u: debug exit without a debugger", v->id);
 		vm_request_exit(vm, VM_EXIT_INTERNAL_ERROR);
 		return false;
 	case KVM_EXIT_HLT:

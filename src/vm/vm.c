@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "control/client.h"
+#include "gdb/gdb.h"
 #include "sandbox/proc_status.h"
 #include "util/log.h"
 #include "util/term.h"
@@ -100,6 +101,9 @@ static void start(struct vm *vm)
 		return;
 	}
 	start_inputs(vm);
+	/* With --gdb every vCPU parks before its first instruction, until the debugger says go. */
+	if (vm->gdb)
+		atomic_store(&vm->paused, true);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		int r = vcpu_start(&vm->vcpus[i]);
 
@@ -107,6 +111,14 @@ static void start(struct vm *vm)
 			log_err("cannot start vcpu %u: %s", i, strerror(-r));
 			vm_request_exit(vm, VM_EXIT_FAILURE);
 			return;
+		}
+	}
+	if (vm->gdb) {
+		int r = gdb_stub_start(vm->gdb, vm);
+
+		if (r) {
+			log_err("cannot start the gdb stub: %s", strerror(-r));
+			vm_request_exit(vm, VM_EXIT_FAILURE);
 		}
 	}
 }
@@ -176,6 +188,7 @@ static struct vm *vm_new(const struct vm_config *cfg)
 static void vm_free(struct vm *vm)
 {
 	vm_serial_stop_inputs(vm); /* a VM that never ran still has its input files open */
+	gdb_stub_close(vm->gdb);   /* it uses the vCPU fds */
 	vm_devices_free(vm);
 	vcpus_free(vm);
 	ctl_server_close(&vm->ctl);
@@ -212,6 +225,14 @@ int vm_run(const struct vm_config *cfg)
 		}
 		log_info("control socket: %s", vm->ctl.path);
 	}
+	if (cfg->gdb_port) {
+		if (gdb_stub_open(&vm->gdb, (uint16_t)cfg->gdb_port, err, sizeof(err))) {
+			log_err("%s", err);
+			vm_free(vm);
+			return EXIT_BAD_INPUT;
+		}
+		log_info("gdb: waiting for a debugger on 127.0.0.1:%u", cfg->gdb_port);
+	}
 	r = vm_loop_init(vm);
 	if (r) {
 		log_err("cannot set up the event loop: %s", strerror(-r));
@@ -229,6 +250,8 @@ int vm_run(const struct vm_config *cfg)
 	start(vm);
 	status = exit_status(vm_loop_run(vm));
 	log_memory(vm);
+	gdb_stub_close(vm->gdb); /* a debugger holding the VM stopped must not block the stop */
+	vm->gdb = NULL;
 	vcpus_stop(vm);
 	log_exits(vm);
 	/* Each device flushes what it must; a dead one is only reaped. */

@@ -25,6 +25,7 @@
 #include "vm/exit_stats.h"
 
 struct vm;
+struct gdb_stub;
 
 struct vcpu {
 	unsigned id;
@@ -61,6 +62,7 @@ struct vm {
 	struct event_loop loop;
 	struct event_source exit_src, signal_src, ctl_src;
 	struct ctl_server ctl; /* -s: fd -1 without one */
+	struct gdb_stub *gdb;  /* --gdb: NULL without one */
 	bool suspended;	       /* main thread only */
 
 	unsigned nr_vcpus;

@@ -506,6 +506,68 @@ fi
 # 2 vCPUs, 1 GiB: marker, CPU count, memory, clock, console input, poweroff.
 # The cases whose guest boots with more than one vCPU: run.sh names them apart when one of
 # them needed a retry (an SMP boot must never fail, even once).
+# ---------------------------------------------------------------- --gdb
+# The stub without gdb (gdb is not in the test host): busybox nc speaks the
+# remote protocol. The VM must wait for the debugger, answer ?, qfThreadInfo
+# (two vCPUs) and g (the whole x86-64 register file), and boot on after D.
+# A port that is taken is refused with one line naming --gdb (exit 2).
+# The test host's loopback is down until someone brings it up.
+if want gdb-stub bad-gdb-port-in-use; then
+	ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up 2>/dev/null
+fi
+if want gdb-stub; then
+	d=$WORK/gdb-stub
+	mkdir -p "$d"
+	t_a=$(elapsed)
+	timeout -k 5 "$BOOT_TIMEOUT" "$CROSVM" run --gdb 1234 -c 2 -p "quiet nokaslr e2e=reboot" \
+		-i "$INITRD" "$VMLINUX" </dev/null >"$d/out" 2>"$d/err" &
+	pid=$!
+	if ! wait_for "$d/err" "waiting for a debugger" 20 "$pid"; then
+		fail gdb-stub "crosvm never listened on 127.0.0.1:1234" "$d/err"
+	else
+		sleep 3
+		early=$(has "$d/out" GUEST-INIT-OK && echo yes)
+		# Each packet once its predecessor's answer had time to come back.
+		{
+			printf '+$?#3f'
+			sleep 1
+			printf '+$qfThreadInfo#bb'
+			sleep 1
+			printf '+$g#67'
+			sleep 1
+			printf '+$D#44'
+			sleep 1
+		} | timeout 20 nc 127.0.0.1 1234 >"$d/reply" 2>&1
+		wait_for "$d/out" GUEST-INIT-OK "$BOOT_TIMEOUT" "$pid"
+		r=$?
+		wait "$pid"
+		STATUS=$(timed_out "$t_a" "$BOOT_TIMEOUT" $?)
+		if [ -n "$early" ]; then
+			fail gdb-stub "the guest ran before a debugger attached" "$d/out"
+		elif ! has "$d/reply" '$T05thread:1;'; then
+			fail gdb-stub "no stop reply to ?" "$d/reply" "$d/err"
+		elif ! has "$d/reply" '$m1,2#fc'; then
+			fail gdb-stub "qfThreadInfo did not list two threads" "$d/reply"
+		elif ! tr -d '\r' <"$d/reply" | grep -q '\$[0-9a-f]\{1104\}#'; then
+			fail gdb-stub "g did not answer 552 bytes of registers" "$d/reply"
+		elif ! has "$d/reply" '$OK#9a'; then
+			fail gdb-stub "D was not answered OK" "$d/reply"
+		elif [ "$r" != 0 ]; then
+			fail gdb-stub "the guest did not boot after the detach" "$d/out" "$d/err"
+		else
+			pass gdb-stub
+		fi
+	fi
+fi
+if want bad-gdb-port-in-use; then
+	nc -l -p 1235 </dev/null >/dev/null 2>&1 &
+	ncpid=$!
+	sleep 0.5
+	bad bad-gdb-port-in-use "--gdb: port 1235 on 127.0.0.1 is in use" --gdb 1235 "$KERNEL"
+	kill "$ncpid" 2>/dev/null
+	wait "$ncpid" 2>/dev/null
+fi
+
 SMP_CASES="vmlinux-pvh vmlinux-64 reboot-nproc reboot-exit info-*"
 echo "E2E-SMP-CASES: $SMP_CASES"
 INFO_CASES="info-init info-nproc info-memtotal info-xsave info-clock info-hwrng info-stdin info-poweroff blk-order blk-read blk-write blk-readonly video-pci"

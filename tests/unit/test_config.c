@@ -84,6 +84,14 @@ static void test_errors(void **state)
 	assert_int_equal(PARSE("-m", "64"), PARSE_ERROR);
 	assert_non_null(strstr(err, "KERNEL"));
 	assert_int_equal(PARSE("--log-level", "loud", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("--gdb", "0", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--gdb"));
+	assert_int_equal(PARSE("--gdb", "65536", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("--gdb", "12ab", "bz"), PARSE_ERROR);
+	assert_int_equal(PARSE("--gdb", "1234", "bz"), PARSE_OK);
+	assert_int_equal(cfg.gdb_port, 1234);
+	assert_int_equal(PARSE("bz"), PARSE_OK);
+	assert_int_equal(cfg.gdb_port, 0);
 }
 
 /* The control socket, the balloon switch and the syslog tag. */
@@ -239,6 +247,7 @@ static const char *const run_flags[] = {
 	"mem",
 	"cpus",
 	"serial",
+	"gdb",
 	"root",
 	"rwroot",
 	"disk",

@@ -37,6 +37,17 @@ struct gdb_stub {
 	unsigned stop_cpu;
 	uint32_t stop_dr6;
 	uint32_t stop_exception;
+	/*
+	 * Debug exits of other vCPUs that came while a stop was being reported.
+	 * A watchpoint traps once, after the access: reported at the next resume
+	 * instead of being lost. An int3 or an execution breakpoint fires again
+	 * when its vCPU re-executes the instruction, so those are not kept.
+	 */
+	struct gdb_pending {
+		bool valid;
+		uint32_t dr6;
+		uint64_t addr[GDB_MAX_HW_BP]; /* the watchpoints it hit, as armed then */
+	} * pend;
 };
 
 int gdb_stub_open(struct gdb_stub **out, uint16_t port, char *err, size_t errlen)
@@ -102,11 +113,19 @@ bool gdb_stub_vcpu_debug(struct gdb_stub *g, struct vcpu *v)
 		atomic_store(&v->vm->paused, true); /* this vCPU parks before its next KVM_RUN */
 		if (write(g->stop_evt, &one, sizeof(one)) < 0)
 			log_warn("gdb: cannot signal a stop: %s", strerror(errno));
+	} else if (a->exception != BP_VECTOR) {
+		struct gdb_pending *p = &g->pend[v->id];
+
+		for (unsigned i = 0; i < GDB_MAX_HW_BP; i++) {
+			const struct gdb_hw_bp *h = &g->session.dbg.hw[i];
+
+			if ((a->dr6 & (1u << i)) && h->used && h->type != GDB_HW_EXEC) {
+				p->valid = true;
+				p->dr6 |= 1u << i;
+				p->addr[i] = h->addr;
+			}
+		}
 	}
-	/*
-	 * A second vCPU's int3 re-executes after the resume and reports again; its
-	 * watchpoint hit (after the write) is lost: all-stop reports one stop.
-	 */
 	pthread_mutex_unlock(&g->lock);
 	return true;
 }
@@ -147,18 +166,58 @@ static int pause_all(struct gdb_stub *g)
 	return r;
 }
 
-static void resume_all(struct gdb_stub *g, int step_cpu)
+/* A kept watchpoint hit whose watchpoint is still armed as it was: the next stop. */
+static bool take_pending(struct gdb_stub *g)
 {
-	uint64_t v;
+	for (unsigned c = 0; c < g->vm->nr_vcpus; c++) {
+		struct gdb_pending *p = &g->pend[c];
+		uint32_t dr6 = 0;
+
+		if (!p->valid)
+			continue;
+		for (unsigned i = 0; i < GDB_MAX_HW_BP; i++) {
+			const struct gdb_hw_bp *h = &g->session.dbg.hw[i];
+
+			if ((p->dr6 & (1u << i)) && h->used && h->type != GDB_HW_EXEC &&
+			    h->addr == p->addr[i])
+				dr6 |= 1u << i;
+		}
+		memset(p, 0, sizeof(*p));
+		if (!dr6)
+			continue;
+		g->stop_pending = true;
+		g->stop_cpu = c;
+		g->stop_dr6 = dr6;
+		g->stop_exception = 1; /* #DB */
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Lets the vCPUs run: all of them, or only step_cpu when alone. A kept
+ * watchpoint hit is reported at once instead, with every vCPU still parked.
+ */
+static void resume_all(struct gdb_stub *g, int step_cpu, bool alone)
+{
+	uint64_t v, one = 1;
+	bool pending;
 
 	pthread_mutex_lock(&g->lock);
 	g->stop_pending = false;
 	if (read(g->stop_evt, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		log_warn("gdb: stop eventfd: %s", strerror(errno));
+	pending = take_pending(g);
+	if (pending && write(g->stop_evt, &one, sizeof(one)) < 0)
+		log_warn("gdb: cannot signal a stop: %s", strerror(errno));
 	pthread_mutex_unlock(&g->lock);
+	if (pending)
+		return;
 	g->target.step_cpu = step_cpu;
 	if (gdb_kvm_target_arm(&g->target))
 		log_warn("gdb: KVM_SET_GUEST_DEBUG: %s", strerror(errno));
+	for (unsigned i = 0; i < g->vm->nr_vcpus; i++)
+		atomic_store(&g->vm->vcpus[i].held, alone && (int)i != step_cpu);
 	vcpus_resume(g->vm);
 }
 
@@ -171,7 +230,7 @@ static void drop_client(struct gdb_stub *g, bool running)
 	gdb_kvm_target_arm(&g->target);
 	close(g->conn.fd);
 	g->conn.fd = -1;
-	resume_all(g, -1);
+	resume_all(g, -1, false); /* nothing is kept: no watchpoint is armed now */
 }
 
 /* Waits for a stop while the VM runs; returns false when the client went away or quit. */
@@ -245,7 +304,10 @@ static void *stub_thread(void *arg)
 			enum gdb_serve r = gdb_conn_serve(&g->conn, &g->session);
 
 			if (r == GDB_SERVE_CONTINUE || r == GDB_SERVE_STEP) {
-				resume_all(g, r == GDB_SERVE_STEP ? (int)g->session.run_cpu : -1);
+				bool step = r == GDB_SERVE_STEP;
+
+				resume_all(g, step ? (int)g->session.run_cpu : -1,
+					   step && g->session.step_alone);
 				running = true;
 				if (!wait_stop(g, &quit))
 					break;
@@ -282,7 +344,8 @@ int gdb_stub_start(struct gdb_stub *g, struct vm *vm)
 
 	g->vm = vm;
 	g->fds = calloc(vm->nr_vcpus, sizeof(*g->fds));
-	if (!g->fds)
+	g->pend = calloc(vm->nr_vcpus, sizeof(*g->pend));
+	if (!g->fds || !g->pend)
 		return -ENOMEM;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		g->fds[i] = vm->vcpus[i].fd;
@@ -320,5 +383,6 @@ void gdb_stub_close(struct gdb_stub *g)
 		close(g->quit_evt);
 	pthread_mutex_destroy(&g->lock);
 	free(g->fds);
+	free(g->pend);
 	free(g);
 }

@@ -8,6 +8,8 @@
 #define CORE "org.gnu.gdb.i386.core"
 #define SSE  "org.gnu.gdb.i386.sse"
 #define SEG  "org.gnu.gdb.i386.segments"
+/* Not a feature gdb knows: it keeps such registers by name ($cr3, $efer). */
+#define CTL "org.crosvm.x86.control"
 
 /* Offsets are the running sum of the sizes; checked by the unit tests. */
 const struct gdb_reg gdb_regs[GDB_NR_REGS] = {
@@ -40,7 +42,10 @@ const struct gdb_reg gdb_regs[GDB_NR_REGS] = {
 	{"xmm10", 128, "uint128", SSE, 452}, {"xmm11", 128, "uint128", SSE, 468},
 	{"xmm12", 128, "uint128", SSE, 484}, {"xmm13", 128, "uint128", SSE, 500},
 	{"xmm14", 128, "uint128", SSE, 516}, {"xmm15", 128, "uint128", SSE, 532},
-	{"mxcsr", 32, "int", SSE, 548},
+	{"mxcsr", 32, "int", SSE, 548},	     {"cr0", 64, "int64", CTL, 552},
+	{"cr2", 64, "int64", CTL, 560},	     {"cr3", 64, "int64", CTL, 568},
+	{"cr4", 64, "int64", CTL, 576},	     {"cr8", 64, "int64", CTL, 584},
+	{"efer", 64, "int64", CTL, 592},
 };
 
 void gdb_session_init(struct gdb_session *s, const struct gdb_target_ops *ops, void *opaque,
@@ -54,7 +59,7 @@ void gdb_session_init(struct gdb_session *s, const struct gdb_target_ops *ops, v
 
 size_t gdb_target_xml(char *buf, size_t cap)
 {
-	static const char *const features[] = {CORE, SEG, SSE};
+	static const char *const features[] = {CORE, SEG, SSE, CTL};
 	size_t n = 0;
 	int k;
 
@@ -246,10 +251,14 @@ static int bp_remove(struct gdb_session *s, unsigned type, uint64_t addr, uint64
 	return -ENOENT;
 }
 
-/* vCont;ACTION[:TID][;ACTION[:TID]]...: all-stop, so only whether and which vCPU steps. */
+/*
+ * vCont;ACTION[:TID][;ACTION[:TID]]...: all-stop, so only whether and which
+ * vCPU steps, and whether any continues meanwhile (gdb steps over a breakpoint
+ * with "vCont;s:N" alone, so that no other vCPU runs past it).
+ */
 static enum gdb_action vcont(struct gdb_session *s, const char *p)
 {
-	bool step = false;
+	bool step = false, others = false;
 
 	while (*p == ';') {
 		char act = p[1];
@@ -279,10 +288,13 @@ static enum gdb_action vcont(struct gdb_session *s, const char *p)
 		if ((act == 's' || act == 'S') && !step) {
 			step = true;
 			s->run_cpu = cpu < 0 ? s->g_cpu : (unsigned)cpu;
+		} else if (act == 'c' || act == 'C') {
+			others = true;
 		}
 	}
 	if (*p)
 		return GDB_ACT_REPLY;
+	s->step_alone = !others;
 	return step ? GDB_ACT_STEP : GDB_ACT_CONTINUE;
 }
 
@@ -329,12 +341,14 @@ enum gdb_action gdb_handle(struct gdb_session *s, const char *pkt, size_t len, c
 	case 'g':
 		if (s->ops->get_regs(s->opaque, s->g_cpu, regs))
 			goto e01;
-		gdb_hex_encode(regs, sizeof(regs), reply);
-		*reply_len = 2 * sizeof(regs);
+		gdb_hex_encode(regs, GDB_G_SIZE, reply);
+		*reply_len = 2 * (size_t)GDB_G_SIZE;
 		reply[*reply_len] = 0;
 		return GDB_ACT_REPLY;
 	case 'G':
-		if (len != 1 + 2 * GDB_REGS_SIZE || gdb_hex_decode(p, GDB_REGS_SIZE, regs) ||
+		/* The control registers are not in G: they keep their values. */
+		if (len != 1 + 2 * GDB_G_SIZE || s->ops->get_regs(s->opaque, s->g_cpu, regs) ||
+		    gdb_hex_decode(p, GDB_G_SIZE, regs) ||
 		    s->ops->set_regs(s->opaque, s->g_cpu, regs))
 			goto e01;
 		goto ok;
@@ -432,6 +446,7 @@ enum gdb_action gdb_handle(struct gdb_session *s, const char *pkt, size_t len, c
 		if (*p)
 			goto e01;
 		s->run_cpu = s->g_cpu;
+		s->step_alone = true;
 		return GDB_ACT_STEP;
 	case 'D':
 		gdb_clear_all(s);

@@ -15,12 +15,16 @@
 #include "gdb/packet.h"
 
 /*
- * The x86-64 register file as `g` carries it, in target.xml's order:
- * rax..r15, rip, eflags, cs ss ds es fs gs, fs_base, gs_base, st0-7, the x87
- * control registers, xmm0-15, mxcsr. Little-endian, as the guest stores it.
+ * The x86-64 register file in target.xml's order: rax..r15, rip, eflags,
+ * cs ss ds es fs gs, fs_base, gs_base, st0-7, the x87 control registers,
+ * xmm0-15, mxcsr (what `g` carries), then cr0 cr2 cr3 cr4 cr8 efer (only
+ * through `p`/`P`: gdb fetches registers past the end of `g` one by one).
+ * Little-endian, as the guest stores it.
  */
-#define GDB_NR_REGS   59
-#define GDB_REGS_SIZE 552
+#define GDB_NR_REGS   65
+#define GDB_REGS_SIZE 600
+#define GDB_G_REGS    59
+#define GDB_G_SIZE    552
 
 struct gdb_reg {
 	const char *name;
@@ -61,7 +65,7 @@ struct gdb_target_ops {
 enum gdb_action {
 	GDB_ACT_REPLY,	  /* send the reply */
 	GDB_ACT_CONTINUE, /* resume every vCPU; the reply is the next stop */
-	GDB_ACT_STEP,	  /* step the session's resume vCPU, others stay stopped */
+	GDB_ACT_STEP,	  /* step run_cpu; the others run on unless step_alone */
 	GDB_ACT_DETACH,	  /* send the reply, drop the client, let the VM run */
 	GDB_ACT_KILL,	  /* stop the VM, no reply */
 };
@@ -74,6 +78,7 @@ struct gdb_session {
 	unsigned nr_cpus;
 	unsigned g_cpu;	   /* Hg: registers and memory */
 	unsigned run_cpu;  /* Hc / vCont: which vCPU steps */
+	bool step_alone;   /* the others stay stopped while run_cpu steps */
 	unsigned stop_cpu; /* the vCPU of the last stop */
 	enum gdb_stop_reason stop_reason;
 	uint64_t stop_addr; /* watch: the data address */

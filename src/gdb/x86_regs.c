@@ -52,6 +52,12 @@ enum {
 	R_FOP,
 	R_XMM0,
 	R_MXCSR = R_XMM0 + 16,
+	R_CR0,
+	R_CR2,
+	R_CR3,
+	R_CR4,
+	R_CR8,
+	R_EFER,
 };
 
 /*
@@ -119,6 +125,12 @@ void gdb_x86_to_file(const struct kvm_regs *r, const struct kvm_sregs *s, const 
 	for (unsigned i = 0; i < 16; i++)
 		memcpy(file + gdb_regs[R_XMM0 + i].offset, f->xmm[i], 16);
 	put32(file, R_MXCSR, f->mxcsr);
+	put64(file, R_CR0, s->cr0);
+	put64(file, R_CR2, s->cr2);
+	put64(file, R_CR3, s->cr3);
+	put64(file, R_CR4, s->cr4);
+	put64(file, R_CR8, s->cr8);
+	put64(file, R_EFER, s->efer);
 }
 
 void gdb_x86_from_file(const uint8_t file[GDB_REGS_SIZE], struct kvm_regs *r, struct kvm_sregs *s,
@@ -148,6 +160,13 @@ void gdb_x86_from_file(const uint8_t file[GDB_REGS_SIZE], struct kvm_regs *r, st
 	for (unsigned i = 0; i < 16; i++)
 		memcpy(f->xmm[i], file + gdb_regs[R_XMM0 + i].offset, 16);
 	f->mxcsr = get32(file, R_MXCSR);
+	/* KVM checks these as the guest's own MOV to CR would be checked. */
+	s->cr0 = get64(file, R_CR0);
+	s->cr2 = get64(file, R_CR2);
+	s->cr3 = get64(file, R_CR3);
+	s->cr4 = get64(file, R_CR4);
+	s->cr8 = get64(file, R_CR8);
+	s->efer = get64(file, R_EFER);
 }
 
 void gdb_x86_guest_debug(const struct gdb_debug *dbg, bool step, struct kvm_guest_debug *out)

@@ -148,7 +148,7 @@ static void park(struct vcpu *v)
 	pthread_mutex_lock(&vm->pause_lock);
 	vm->nr_parked++;
 	pthread_cond_broadcast(&vm->pause_cond);
-	while (atomic_load(&vm->paused) && !atomic_load(&vm->stopping))
+	while ((atomic_load(&vm->paused) || atomic_load(&v->held)) && !atomic_load(&vm->stopping))
 		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
 	vm->nr_parked--;
 	/* The kick that parked us set immediate_exit: clear it or KVM_RUN returns at once. */
@@ -202,7 +202,7 @@ static void *vcpu_thread(void *arg)
 #endif
 
 	while (!atomic_load(&v->vm->stopping)) {
-		if (atomic_load(&v->vm->paused)) {
+		if (atomic_load(&v->vm->paused) || atomic_load(&v->held)) {
 			park(v);
 			continue;
 		}

@@ -35,6 +35,7 @@ struct vcpu {
 	bool started;
 	struct vm *vm;
 	struct exit_stats stats; /* this vCPU's exits, counted by its own thread */
+	atomic_bool held;	 /* stays parked while the VM runs (gdb steps another) */
 };
 
 /* One virtio device of the VM: its row, how to build it, and its host. */

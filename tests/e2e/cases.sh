@@ -507,19 +507,21 @@ fi
 # The cases whose guest boots with more than one vCPU: run.sh names them apart when one of
 # them needed a retry (an SMP boot must never fail, even once).
 # ---------------------------------------------------------------- --gdb
-# The stub without gdb (gdb is not in the test host): busybox nc speaks the
-# remote protocol. The VM must wait for the debugger, answer ?, qfThreadInfo
-# (two vCPUs) and g (the whole x86-64 register file), and boot on after D.
+# gdb-stub: the raw protocol through busybox nc. The VM must wait for the
+# debugger, answer ?, qfThreadInfo (two vCPUs) and g (the whole x86-64
+# register file), and boot on after D. That guest prints the kernel symbols
+# (nokaslr keeps them for the next boot) that the gdb case needs.
+# gdb: Debian's gdb (gdb-minimal, batch mode) debugs the same vmlinux.
 # A port that is taken is refused with one line naming --gdb (exit 2).
 # The test host's loopback is down until someone brings it up.
-if want gdb-stub bad-gdb-port-in-use; then
+if want gdb-stub gdb bad-gdb-port-in-use; then
 	ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up 2>/dev/null
 fi
-if want gdb-stub; then
+if want gdb-stub gdb; then
 	d=$WORK/gdb-stub
 	mkdir -p "$d"
 	t_a=$(elapsed)
-	timeout -k 5 "$BOOT_TIMEOUT" "$CROSVM" run --gdb 1234 -c 2 -p "quiet nokaslr e2e=reboot" \
+	timeout -k 5 "$BOOT_TIMEOUT" "$CROSVM" run --gdb 1234 -c 2 -p "quiet nokaslr e2e=kallsyms" \
 		-i "$INITRD" "$VMLINUX" </dev/null >"$d/out" 2>"$d/err" &
 	pid=$!
 	if ! wait_for "$d/err" "waiting for a debugger" 20 "$pid"; then
@@ -556,6 +558,129 @@ if want gdb-stub; then
 			fail gdb-stub "the guest did not boot after the detach" "$d/out" "$d/err"
 		else
 			pass gdb-stub
+		fi
+	fi
+	tr -d '\r' <"$d/out" | sed -n 's/^E2E-SYM \([a-z_0-9]*\) \([0-9a-f]*\)$/\1=\2/p' >"$WORK/gdb-syms"
+fi
+# sym NAME: NAME's address (0x...) from the kallsyms boot, or nothing.
+sym() { sed -n "s/^$1=/0x/p" "$WORK/gdb-syms" 2>/dev/null | head -n 1; }
+if want gdb; then
+	d=$WORK/gdb
+	mkdir -p "$d"
+	sk=$(sym start_kernel)
+	jf=$(sym jiffies)
+	it=$(sym init_task)
+	op=$(sym do_sys_openat2)
+	idle=$(sym default_idle_call)
+	if ! command -v gdb >/dev/null 2>&1; then
+		fail gdb "no gdb in the test host (images.sh adds gdb-minimal)"
+	elif [ -z "$sk" ] || [ -z "$jf" ] || [ -z "$it" ] || [ -z "$op" ] || [ -z "$idle" ]; then
+		fail gdb "the kallsyms boot gave no addresses" "$WORK/gdb-syms" "$WORK/gdb-stub/out"
+	else
+		# Every step prints one E2E-GDB line; gdb -batch stops at the first error.
+		cat >"$d/script" <<-EOF
+			set pagination off
+			set confirm off
+			set remotetimeout 60
+			file $VMLINUX
+			target remote 127.0.0.1:1234
+			info threads
+			printf "E2E-GDB threads-start\\n"
+			hbreak *$sk
+			continue
+			printf "E2E-GDB hbreak rip=%lx\\n", \$rip
+			stepi
+			stepi
+			stepi
+			printf "E2E-GDB stepped rip=%lx\\n", \$rip
+			printf "E2E-GDB jiffies=%lx\\n", *(unsigned long *)$jf
+			printf "E2E-GDB cr3=%lx paging=%d long=%d\\n", \$cr3, (\$cr0 >> 31) & 1, (\$efer & 0x500) == 0x500
+			find /b $it, +0x4000, 's', 'w', 'a', 'p', 'p', 'e', 'r'
+			printf "E2E-GDB comm=%s\\n", (char *)\$_
+			delete
+			watch *(unsigned long *)$jf
+			continue
+			printf "E2E-GDB watch rip=%lx jiffies=%lx\\n", \$rip, *(unsigned long *)$jf
+			delete
+		EOF
+		# Software breakpoints (int3) only where a guest's int3 reaches KVM (see
+		# testhost-init.sh); the per-vCPU hits then use hardware ones.
+		bp=break
+		if [ "${E2E_NESTED_TCG:-0}" = 1 ]; then
+			bp=hbreak
+			echo 'printf "E2E-GDB swbreak skipped\n"' >>"$d/script"
+		else
+			cat >>"$d/script" <<-EOF
+				break *$op
+				continue
+				printf "E2E-GDB swbreak rip=%lx thread=%d\\n", \$rip, \$_thread
+				delete
+			EOF
+		fi
+		cat >>"$d/script" <<-EOF
+			info threads
+			printf "E2E-GDB threads-later\\n"
+			$bp *$idle
+		EOF
+		# Until the idle breakpoint was hit on both vCPUs (at most 12 hits).
+		n=0
+		while [ $n -lt 12 ]; do
+			printf 'continue\nprintf "E2E-GDB idle rip=%%lx thread=%%d\\n", $rip, $_thread\n' >>"$d/script"
+			n=$((n + 1))
+		done
+		printf 'delete\ndetach\nprintf "E2E-GDB detached\\n"\n' >>"$d/script"
+		t_a=$(elapsed)
+		# gdb's round trips come on top of the boot: a longer limit than one boot's.
+		timeout -k 5 300 "$CROSVM" run --gdb 1234 -c 2 -p "quiet nokaslr e2e=gdb" \
+			-i "$INITRD" "$VMLINUX" </dev/null >"$d/out" 2>"$d/err" &
+		pid=$!
+		if ! wait_for "$d/err" "waiting for a debugger" 20 "$pid"; then
+			fail gdb "crosvm never listened on 127.0.0.1:1234" "$d/err"
+		else
+			# gdb's output on the console as it comes: progress for the test host's stall watch.
+			timeout 120 gdb -nx -batch -x "$d/script" </dev/null >"$d/gdb" 2>&1 &
+			gpid=$!
+			tail -f "$d/gdb" 2>/dev/null | while IFS= read -r l; do echo "    | gdb: $l"; done &
+			tpid=$!
+			wait "$gpid"
+			kill "$tpid" 2>/dev/null
+			wait_for "$d/out" GDB-GUEST-DONE "$BOOT_TIMEOUT" "$pid"
+			r=$?
+			wait "$pid"
+			STATUS=$(timed_out "$t_a" 300 $?)
+			g() { tr -d '\r' <"$d/gdb" | sed -n "s/^E2E-GDB $1//p" | head -n 1; }
+			idles=$(tr -d '\r' <"$d/gdb" | sed -n "s/^E2E-GDB idle rip=0*\([0-9a-f]*\) thread=\([0-9]*\)$/\1 \2/p")
+			sk_x=${sk#0x}
+			if ! has "$d/gdb" "E2E-GDB threads-start" ||
+				[ "$(tr -d '\r' <"$d/gdb" | grep -c 'Thread [12]\b')" -lt 2 ]; then
+				fail gdb "info threads did not show two vCPUs at the start" "$d/gdb" "$d/err"
+			elif [ "$(g 'hbreak rip=')" != "$sk_x" ]; then
+				fail gdb "the hardware breakpoint did not stop at start_kernel $sk" "$d/gdb" "$d/err"
+			elif [ -z "$(g 'stepped rip=')" ] || [ "$(g 'stepped rip=')" = "$sk_x" ]; then
+				fail gdb "stepi did not move rip" "$d/gdb" "$d/err"
+			elif [ -z "$(g 'jiffies=')" ]; then
+				fail gdb "could not read jiffies at $jf" "$d/gdb" "$d/err"
+			elif ! g 'cr3=' | grep -q '^[1-9a-f][0-9a-f]* paging=1 long=1$'; then
+				fail gdb "control registers are not those of a 64-bit paging kernel" "$d/gdb" "$d/err"
+			elif [ "$(g 'comm=')" != "swapper" ] && [ "$(g 'comm=')" != "swapper/0" ]; then
+				fail gdb "init_task's comm was not found at $it" "$d/gdb" "$d/err"
+			elif [ -z "$(g 'watch rip=')" ] || ! has "$d/gdb" "New value = "; then
+				fail gdb "the write watchpoint on jiffies did not fire" "$d/gdb" "$d/err"
+			elif [ "${E2E_NESTED_TCG:-0}" != 1 ] && [ "$(g 'swbreak rip=' | cut -d' ' -f1)" != "${op#0x}" ]; then
+				fail gdb "the software breakpoint at do_sys_openat2 $op did not stop there" "$d/gdb" "$d/err" "$d/out"
+			elif ! has "$d/gdb" "E2E-GDB threads-later"; then
+				fail gdb "info threads failed later on" "$d/gdb" "$d/err"
+			elif [ -n "$(echo "$idles" | awk -v a="${idle#0x}" '$1 != a')" ]; then
+				fail gdb "an idle stop was not at default_idle_call $idle" "$d/gdb" "$d/err"
+			elif ! echo "$idles" | grep -q ' 1$' || ! echo "$idles" | grep -q ' 2$'; then
+				fail gdb "the breakpoint at default_idle_call was not hit on both vCPUs" "$d/gdb" "$d/err"
+			elif ! has "$d/gdb" "E2E-GDB detached"; then
+				fail gdb "detach failed" "$d/gdb" "$d/err"
+			elif [ "$r" != 0 ]; then
+				fail gdb "the guest did not reach its marker after the detach (exit $STATUS)" "$d/out" "$d/err" "$d/gdb"
+			else
+				pass gdb
+			fi
 		fi
 	fi
 fi

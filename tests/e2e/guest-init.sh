@@ -6,6 +6,10 @@
 #   info      MEMTOTAL_KB, GUEST_EPOCH, then runs console lines with sh
 #             until "exit-test", then powers off
 #   reboot    reboot -f
+#   kallsyms  prints "E2E-SYM name address" for the symbols the gdb case uses
+#             (with nokaslr they hold for the next boot), then reboot -f
+#   gdb       runs a task on vCPU 0 and 1 in turn (so each goes idle often),
+#             200 times, prints GDB-GUEST-DONE, then reboot -f
 #   panic     crash through sysrq (the case passes panic=-1)
 #   poweroff  poweroff -f
 #   blkbench  runs /bin/blkbench on /dev/vda (bench/block), then powers off
@@ -81,6 +85,23 @@ info)
 	poweroff -f
 	;;
 reboot)
+	reboot -f
+	;;
+kallsyms)
+	for s in start_kernel jiffies init_task do_sys_openat2 default_idle_call; do
+		a=$(grep -m 1 " $s\$" /proc/kallsyms | cut -d' ' -f1)
+		echo "E2E-SYM $s ${a:-none}"
+	done
+	reboot -f
+	;;
+gdb)
+	i=0
+	while [ $i -lt 200 ]; do
+		taskset -c 0 true
+		taskset -c 1 true
+		i=$((i + 1))
+	done
+	echo GDB-GUEST-DONE
 	reboot -f
 	;;
 blkbench)

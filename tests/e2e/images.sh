@@ -247,6 +247,9 @@ add_base() {
 # library ldd lists (plus the dynamic loader), keeping their paths.
 add_elf() {
 	local root=$1 file=$2 dest=${3:-$2} lib
+	if ldd "$file" 2>/dev/null | grep -q 'not found'; then
+		die "$file needs libraries this machine does not have: $(ldd "$file" | grep 'not found' | tr -s ' \t\n' ' ')"
+	fi
 	mkdir -p "$root/$(dirname "$dest")"
 	cp -L "$file" "$root/$dest"
 	while IFS= read -r lib; do
@@ -330,6 +333,27 @@ if ! fresh root.ext4 "$E2E_SRC/rootfs-init.sh" "$BUSYBOX" ||
 	rm -rf "$stage"
 fi
 
+# ---------------------------------------------------------------- gdb
+# Debian's gdb-minimal (no Python, so no interpreter's library to carry): the
+# gdb case debugs the guest kernel with it inside the test host. Its libraries
+# are gdb's own, installed here so that ldd resolves them.
+gdb_libs=(libdebuginfod1 libexpat1 libgmp10 libipt2 liblzma5 libreadline8 libstdc++6 libtinfo6
+	libxxhash0 libzstd1 zlib1g)
+if [[ ! -x $OUT/gdb/usr/bin/gdb ]]; then
+	log "fetching gdb-minimal for the gdb case"
+	apt_install "${gdb_libs[@]}"
+	rm -rf "$OUT/gdb" "$OUT/gdb-deb"
+	mkdir -p "$OUT/gdb-deb"
+	(cd "$OUT/gdb-deb" && apt_download gdb-minimal)
+	dpkg-deb -x "$(ls "$OUT"/gdb-deb/gdb-minimal_*.deb)" "$OUT/gdb.tmp"
+	rm -rf "$OUT/gdb-deb"
+	mv "$OUT/gdb.tmp" "$OUT/gdb"
+fi
+if ldd "$OUT/gdb/usr/bin/gdb" | grep -q 'not found'; then
+	log "installing gdb-minimal's libraries"
+	apt_install "${gdb_libs[@]}"
+fi
+
 # ---------------------------------------------------------------- testhost.cpio
 crosvm_inputs=()
 # crosvm's modules (the video encoder's backend) live next to the binary.
@@ -351,7 +375,7 @@ vmlinux_inputs=()
 testhost_inputs=("$OUT/vmlinuz" "$OUT/guest.cpio" "$OUT/elfkernel" "$OUT/vmmtime" "${vmlinux_inputs[@]}"
 	"$OUT/root.ext4" "$OUT/root.sqfs" "$OUT/data.ext4"
 	"$E2E_SRC/testhost-init.sh" "$E2E_SRC/cases.sh" "$E2E_SRC/bench.sh" "$E2E_SRC/blkbench.sh" "$E2E_SRC/demo.sh"
-	"$ROOT"/seccomp/x86_64/*.policy "${crosvm_inputs[@]}")
+	"$ROOT"/seccomp/x86_64/*.policy "$OUT/gdb/usr/bin/gdb" "${crosvm_inputs[@]}")
 # A test host built with a crosvm must be rebuilt once crosvm is gone and
 # the other way round: remember which.
 have_crosvm=$([[ ${#crosvm_inputs[@]} -gt 0 ]] && echo yes || echo no)
@@ -372,6 +396,7 @@ if ! fresh testhost.cpio "${testhost_inputs[@]}" ||
 		"$OUT/data.ext4" "${vmlinux_inputs[@]}" "$stage/e2e/"
 	# debugfs reads back what a guest wrote into an ext4 image.
 	add_elf "$stage" "$(command -v debugfs)" /sbin/debugfs
+	add_elf "$stage" "$OUT/gdb/usr/bin/gdb" /usr/bin/gdb
 	install -m 755 "$OUT/vmmtime" "$stage/e2e/vmmtime"
 	for s in cases.sh bench.sh blkbench.sh demo.sh; do
 		install -m 755 "$E2E_SRC/$s" "$stage/e2e/$s"

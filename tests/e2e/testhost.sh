@@ -67,11 +67,8 @@ demo | shell) done_marker= ;;
 *) say "unknown mode $mode"; usage ;;
 esac
 
-if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
-	say "installing qemu-system-x86"
-	apt-get install -y --no-install-recommends qemu-system-x86 >/dev/null ||
-		{ apt-get update >/dev/null && apt-get install -y --no-install-recommends qemu-system-x86 >/dev/null; }
-fi
+# QEMU >= 9.1 (scripts/deps says why and installs it).
+"$ROOT/scripts/deps" >&2 || exit 1
 
 if [[ -z $initrd ]]; then
 	initrd=$OUT/testhost.cpio

@@ -177,10 +177,12 @@ static void test_registers(void **state)
 	char hex[2 * GDB_REGS_SIZE + 2];
 	char pkt[2 * GDB_REGS_SIZE + 4];
 
+	/* g carries the registers up to mxcsr; the control registers follow only in p */
 	cmd("g");
-	gdb_hex_encode(regs[0], GDB_REGS_SIZE, hex);
-	hex[2 * GDB_REGS_SIZE] = 0;
+	gdb_hex_encode(regs[0], GDB_G_SIZE, hex);
+	hex[2 * GDB_G_SIZE] = 0;
 	assert_string_equal(reply, hex);
+	assert_int_equal(gdb_regs[GDB_G_REGS].offset, GDB_G_SIZE);
 	/* rip is register 0x10 at offset 128 */
 	cmd("p10");
 	gdb_hex_encode(regs[0] + 128, 8, hex);
@@ -192,19 +194,35 @@ static void test_registers(void **state)
 	assert_int_equal(regs[0][131], 0xde);
 	cmd("P10=efbe");
 	assert_string_equal(reply, "E01");
-	cmd("p3b");
+	/* cr3 is register 0x3d, past the end of g */
+	assert_string_equal(gdb_regs[0x3d].name, "cr3");
+	cmd("p3d");
+	gdb_hex_encode(regs[0] + gdb_regs[0x3d].offset, 8, hex);
+	hex[16] = 0;
+	assert_string_equal(reply, hex);
+	cmd("P40=010d000000000000");
+	assert_string_equal(reply, "OK");
+	assert_int_equal(regs[0][GDB_REGS_SIZE - 8], 0x01);
+	assert_int_equal(regs[0][GDB_REGS_SIZE - 7], 0x0d);
+	cmd("p41");
 	assert_string_equal(reply, "E01");
-	/* G writes the whole file of the Hg vCPU */
+	/* G writes the g part of the Hg vCPU's file and leaves the control registers */
 	cmd("Hg2");
-	memset(hex, 'a', 2 * GDB_REGS_SIZE);
-	hex[2 * GDB_REGS_SIZE] = 0;
+	memset(hex, 'a', 2 * GDB_G_SIZE);
+	hex[2 * GDB_G_SIZE] = 0;
 	snprintf(pkt, sizeof(pkt), "G%s", hex);
 	cmd(pkt);
 	assert_string_equal(reply, "OK");
 	assert_int_equal(regs[1][0], 0xaa);
-	assert_int_equal(regs[1][GDB_REGS_SIZE - 1], 0xaa);
+	assert_int_equal(regs[1][GDB_G_SIZE - 1], 0xaa);
+	assert_int_equal(regs[1][GDB_G_SIZE], (uint8_t)(GDB_G_SIZE + 7));
 	assert_int_equal(regs[0][0], 0);
 	cmd("G00");
+	assert_string_equal(reply, "E01");
+	memset(hex, 'a', 2 * GDB_REGS_SIZE);
+	hex[2 * GDB_REGS_SIZE] = 0;
+	snprintf(pkt, sizeof(pkt), "G%s", hex);
+	cmd(pkt);
 	assert_string_equal(reply, "E01");
 }
 
@@ -298,8 +316,13 @@ static void test_resume(void **state)
 	assert_int_equal(cmd("vCont;c"), GDB_ACT_CONTINUE);
 	assert_int_equal(cmd("vCont;s:2;c"), GDB_ACT_STEP);
 	assert_int_equal(s.run_cpu, 1);
+	assert_false(s.step_alone);
+	/* gdb's step over a breakpoint: no other vCPU may run past it meanwhile */
 	assert_int_equal(cmd("vCont;s:1"), GDB_ACT_STEP);
 	assert_int_equal(s.run_cpu, 0);
+	assert_true(s.step_alone);
+	assert_int_equal(cmd("vCont;s:2;c:1"), GDB_ACT_STEP);
+	assert_false(s.step_alone);
 	assert_int_equal(cmd("vCont;x"), GDB_ACT_REPLY);
 	assert_string_equal(reply, "E01");
 	assert_int_equal(cmd("vCont;s:7"), GDB_ACT_REPLY);

@@ -40,6 +40,12 @@ static void fill(struct kvm_regs *r, struct kvm_sregs *s, struct kvm_fpu *f)
 	s->gs.selector = 0x2b;
 	s->fs.base = 0x7f0000001000ull;
 	s->gs.base = 0xffff888007a00000ull;
+	s->cr0 = 0x80050033ull;
+	s->cr2 = 0xdead000ull;
+	s->cr3 = 0x2a0c000ull;
+	s->cr4 = 0x3506f0ull;
+	s->cr8 = 0x2;
+	s->efer = 0xd01;
 	f->fcw = 0x37f;
 	f->fsw = 3u << 11; /* top = 3 */
 	/* ST(0) = 1.0 (physical 3), ST(1) = +0 (physical 4); the rest empty */
@@ -83,6 +89,15 @@ static void test_to_file(void **state)
 	assert_int_equal(get32(file, gdb_regs[41].offset), 0x5d9);
 	assert_int_equal(file[gdb_regs[57].offset], 0x42);
 	assert_int_equal(get32(file, gdb_regs[58].offset), 0x1f80);
+	/* then cr0 cr2 cr3 cr4 cr8 efer, as p reads them */
+	assert_string_equal(gdb_regs[59].name, "cr0");
+	assert_true(get64(file, gdb_regs[59].offset) == 0x80050033ull);
+	assert_true(get64(file, gdb_regs[60].offset) == 0xdead000ull);
+	assert_true(get64(file, gdb_regs[61].offset) == 0x2a0c000ull);
+	assert_true(get64(file, gdb_regs[62].offset) == 0x3506f0ull);
+	assert_true(get64(file, gdb_regs[63].offset) == 0x2ull);
+	assert_string_equal(gdb_regs[64].name, "efer");
+	assert_true(get64(file, gdb_regs[64].offset) == 0xd01ull);
 }
 
 static void test_roundtrip(void **state)
@@ -110,6 +125,12 @@ static void test_roundtrip(void **state)
 	assert_true(f2.last_ip == f.last_ip);
 	assert_memory_equal(f2.xmm, f.xmm, sizeof(f.xmm));
 	assert_int_equal(f2.mxcsr, f.mxcsr);
+	assert_true(s2.cr3 == s.cr3 && s2.cr0 == s.cr0 && s2.efer == s.efer);
+	/* a P of cr3 reaches the sregs */
+	v = 0x1234000;
+	memcpy(file + gdb_regs[61].offset, &v, 8);
+	gdb_x86_from_file(file, &r2, &s2, &f2);
+	assert_true(s2.cr3 == 0x1234000ull);
 }
 
 static void test_guest_debug(void **state)

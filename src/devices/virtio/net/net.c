@@ -313,9 +313,14 @@ static bool rx_deliver(struct virtio_device *d)
 			return true;
 		}
 		if (r != VIRTQ_OK || c->readable || c->writable < (nb ? 1 : HDR_LEN)) {
-			rx_give_back(d, nb);
+			/* Returned unfilled; the frame waits for the next one, or is lost with
+			 * the buffers it had already taken (they cannot be put back past it). */
 			virtq_push(q, c->head, 0);
-			rx_drop(n, "malformed receive buffer");
+			log_debug("virtio-net: malformed receive buffer returned empty");
+			if (!nb)
+				continue;
+			rx_give_back(d, nb);
+			rx_drop(n, "malformed receive buffer in the middle of a frame");
 			return true;
 		}
 		take = c->writable < len - off ? c->writable : len - off;

@@ -27,15 +27,22 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "devices/virtio/net/tap.h"
+#include "devices/virtio/worker.h"
 #include "virtio_driver.h"
+#ifdef CROSVM_HAVE_SECCOMP
+#include "sandbox/policy.h"
+#endif
 
 #define MEM   (1u << 20)
 #define QSIZE 32
 
 static char err[256];
+static bool own_netns; /* test_real_tap moved the process into a network namespace of its own */
 
 static void test_fd_that_is_no_tap(void **state)
 {
@@ -135,6 +142,7 @@ static void test_real_tap(void **state)
 		skip();
 		return;
 	}
+	own_netns = true;
 	nc.host_ip = inet_addr("169.254.77.1");
 	nc.netmask = inet_addr("255.255.255.0");
 	memcpy(nc.mac, mac, 6);
@@ -270,12 +278,149 @@ static void test_real_tap(void **state)
 	close(sock);
 }
 
+#ifdef CROSVM_HAVE_SECCOMP
+static bool has_arp_reply(struct vdrv *drv, struct vdrv_queue *rq, const uint8_t *mac)
+{
+	struct vring_desc *d = vdrv_ptr(drv, rq->desc, 16ull * QSIZE);
+	uint32_t id, len;
+	bool found = false;
+
+	while (vdrv_get_used(drv, rq, &id, &len)) {
+		const uint8_t *fr;
+
+		if (id >= QSIZE || len < 12 + 42)
+			continue;
+		fr = vdrv_ptr(drv, d[id].addr, len);
+		found |=
+			fr[24] == 0x08 && fr[25] == 0x06 && fr[33] == 2 && !memcmp(fr + 12, mac, 6);
+	}
+	return found;
+}
+
+static void kick_worker(struct virtio_worker *w, unsigned q)
+{
+	uint64_t one = 1;
+
+	if (write(w->kick[q], &one, sizeof(one)) != sizeof(one))
+		_exit(20);
+}
+
+/*
+ * The device as its jailed process runs it: its worker thread, then the built-in
+ * net_device policy in kill mode on every thread. Returns an exit status: 0, or the step
+ * that failed (a call outside the policy kills instead).
+ */
+static int device_under_policy(struct net_arg *a, const uint8_t *mac)
+{
+	struct vdrv drv;
+	struct vdrv_queue dq[3];
+	struct virtio_device dev;
+	struct virtio_worker w;
+	struct timespec ms = {0, 1000000};
+	uint8_t f[128], off = 0;
+	bool replied = false;
+	uint16_t head;
+	uint32_t id, len;
+	char why[256];
+
+	if (vdrv_init(&drv, MEM) || virtio_net_create(&dev, &drv.mem, a))
+		return 2;
+	dev.signal = on_signal;
+	dev.acked_features = dev.ops->features | (1ull << VIRTIO_F_VERSION_1);
+	for (unsigned q = 0; q < 3; q++) {
+		vdrv_queue_init(&drv, &dq[q], QSIZE, &dev.queues[q]);
+		if (virtq_enable(&dev.queues[q], &drv.mem))
+			return 3;
+	}
+	dev.driver_ok = true;
+	for (unsigned i = 0; i < 8; i++) {
+		struct vdrv_buf b = {0, 2048, true};
+
+		vdrv_make_available(&drv, &dq[0], vdrv_add_chain(&drv, &dq[0], &b, 1));
+	}
+	if (virtio_worker_init(&w, &dev, 3) || virtio_worker_start(&w))
+		return 4;
+	if (policy_install("net_device.policy", policy_resolve_dir, NULL, POLICY_MODE_KILL,
+			   POLICY_LOAD_TSYNC, why, sizeof(why)))
+		return 5;
+	kick_worker(&w, 0); /* the offloads reach the TAP */
+	{
+		struct vdrv_buf b = {0, (uint32_t)arp_request(f, mac), false};
+
+		head = vdrv_add_chain(&drv, &dq[1], &b, 1);
+		memcpy(vdrv_ptr(&drv, vdrv_last_buf(0), b.len), f, b.len);
+		vdrv_make_available(&drv, &dq[1], head);
+		kick_worker(&w, 1);
+	}
+	for (int i = 0; i < 2000 && !replied; i++) {
+		nanosleep(&ms, NULL);
+		replied = has_arp_reply(&drv, &dq[0], mac);
+	}
+	if (!replied)
+		return 6;
+	{
+		struct vdrv_buf b[3] = {{0, 2, false}, {0, 1, false}, {0, 1, true}};
+
+		head = vdrv_add_chain(&drv, &dq[2], b, 3);
+		memcpy(vdrv_ptr(&drv, vdrv_last_buf(0), 2),
+		       (uint8_t[]){VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC}, 2);
+		memcpy(vdrv_ptr(&drv, vdrv_last_buf(1), 1), &off, 1);
+		vdrv_make_available(&drv, &dq[2], head);
+		kick_worker(&w, 2);
+	}
+	for (int i = 0; i < 2000 && !vdrv_get_used(&drv, &dq[2], &id, &len); i++)
+		nanosleep(&ms, NULL);
+	if (id != head || len != 1)
+		return 7;
+	pthread_mutex_lock(&dev.lock);
+	dev.ops->reset(&dev); /* the offloads go off again */
+	pthread_mutex_unlock(&dev.lock);
+	virtio_worker_stop(&w);
+	virtio_worker_release(&w);
+	virtio_device_destroy(&dev);
+	return 0;
+}
+
+static void test_device_under_its_policy(void **state)
+{
+	static const uint8_t mac[6] = {0x02, 0x43, 0x56, 0x4d, 0x00, 0x08};
+	struct net_config nc = {.kind = NET_TAP_CREATE, .tap_fd = -1};
+	struct net_arg a;
+	int st;
+	pid_t pid;
+
+	/* Only where nothing leaves the namespace test_real_tap made. */
+	if (!own_netns) {
+		skip();
+		return;
+	}
+	nc.host_ip = inet_addr("169.254.77.1");
+	nc.netmask = inet_addr("255.255.255.0");
+	assert_int_equal(net_prepare_arg(&nc, &a, err, sizeof(err)), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(device_under_policy(&a, mac));
+	close(a.fd);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (WIFSIGNALED(st))
+		fail_msg("the device was killed by signal %d (SIGSYS: a call outside "
+			 "net_device.policy)",
+			 WTERMSIG(st));
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fd_that_is_no_tap),
 		cmocka_unit_test(test_name_that_does_not_exist),
 		cmocka_unit_test(test_real_tap),
+#ifdef CROSVM_HAVE_SECCOMP
+		cmocka_unit_test(test_device_under_its_policy),
+#endif
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

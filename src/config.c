@@ -797,8 +797,8 @@ static const struct flag flags[] = {
 	 "(root=/dev/vda) with root; bare keys mean =true",
 	 parse_block, 0, 0, false},
 	{"host_ip", 0, "IP",
-	 "virtio-net on a TAP the VMM creates (needs CAP_NET_ADMIN):\n"
-	 "the host's address on it; needs --netmask",
+	 "virtio-net on a TAP made by the VMM, the host's\n"
+	 "address IP on it (needs --netmask and CAP_NET_ADMIN)",
 	 parse_host_ip, 0, 0, true},
 	{"netmask", 0, "MASK", "the host's netmask on that TAP (e.g. 255.255.255.0)", parse_netmask,
 	 0, 0, true},
@@ -809,8 +809,8 @@ static const struct flag flags[] = {
 	{"tap-name", 0, "NAME", "virtio-net on the existing TAP NAME (repeatable)", parse_tap_name,
 	 0, 0, false},
 	{"tap-fd", 0, "N",
-	 "virtio-net on the open TAP descriptor N (IFF_TAP, IFF_NO_PI\n"
-	 "and IFF_VNET_HDR; repeatable)",
+	 "virtio-net on the open TAP descriptor N (made with\n"
+	 "IFF_TAP|IFF_NO_PI|IFF_VNET_HDR; repeatable)",
 	 parse_tap_fd, 0, 0, false},
 	{"no-rng", 0, NULL, "omit the virtio-rng entropy device", parse_switch, CFG_BOOL(rng),
 	 false, false},

@@ -618,7 +618,7 @@ int config_parse_mac(const char *s, uint8_t mac[6])
 {
 	if (strlen(s) != 17)
 		return -1;
-	for (int i = 0; i < 6; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		const char *p = s + 3 * i;
 		char hex[3] = {p[0], p[1], 0};
 

@@ -573,7 +573,8 @@ static void net_destroy(struct virtio_device *d)
 
 	if (!n)
 		return;
-	close(n->arg.fd);
+	if (n->arg.fd >= 0)
+		close(n->arg.fd);
 	if (n->ep >= 0)
 		close(n->ep);
 	if (n->tx_evt >= 0)
@@ -618,10 +619,8 @@ int virtio_net_create(struct virtio_device *d, const struct guest_memory *mem, c
 		return -EINVAL;
 	virtio_device_init(d, a->offloads ? &virtio_net_ops : &net_plain_ops, mem);
 	n = calloc(1, sizeof(*n));
-	if (!n) {
-		close(a->fd);
+	if (!n)
 		return -ENOMEM;
-	}
 	n->arg = *a;
 	n->ep = epoll_create1(EPOLL_CLOEXEC);
 	n->tx_evt = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -644,6 +643,7 @@ int virtio_net_create(struct virtio_device *d, const struct guest_memory *mem, c
 	return 0;
 fail:
 	fl = -errno;
+	n->arg.fd = -1; /* still the caller's: the device never owned it */
 	net_destroy(d);
 	d->priv = NULL;
 	return fl ? fl : -ENOMEM;

@@ -13,7 +13,8 @@ extern const struct virtio_device_ops virtio_net_ops;
  * What a virtio-net device is given. The frames descriptor carries one frame
  * per read or write, each led by a 12-byte struct virtio_net_hdr_v1 (a TAP
  * with IFF_VNET_HDR and TUNSETVNETHDRSZ 12, or a SOCK_SEQPACKET socket in
- * tests). The device owns it from virtio_net_create() on, success or not.
+ * tests). A successful virtio_net_create() makes it the device's (closed when
+ * the device is destroyed); after a failure it is still the caller's.
  */
 struct net_arg {
 	int fd;

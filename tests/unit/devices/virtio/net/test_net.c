@@ -525,6 +525,31 @@ static void test_rx_waits_for_buffers(void **state)
 	assert_int_equal(stats().rx_frames, 2);
 }
 
+/* With EVENT_IDX a receive queue the device waits on asks for the driver's next addition. */
+static void test_rx_waits_with_event_idx(void **state)
+{
+	uint16_t *avail_event = vdrv_ptr(&drv, dq[RXQ].used + 4 + 8 * QSIZE, 2);
+	uint8_t f[2048];
+	size_t len = make_frame(f, our_mac, 1400, 3);
+	uint16_t h1, h2;
+
+	dev.queues[RXQ].event_idx = true;
+	h1 = post_rx(1000, NULL);
+	kick(RXQ);
+	host_send(f, len);
+	assert_true(pump_once());
+	expect_no_used(RXQ);
+	*avail_event = 0xbeef; /* whatever it was: the wait must set it again */
+	kick(RXQ);
+	assert_int_equal(*avail_event, dq[RXQ].avail_idx);
+	h2 = post_rx(1000, NULL);
+	assert_true(vring_need_event(*avail_event, dq[RXQ].avail_idx,
+				     (uint16_t)(dq[RXQ].avail_idx - 1)));
+	kick(RXQ);
+	expect_used(RXQ, h1, 1000);
+	expect_used(RXQ, h2, (uint32_t)(len - 1000));
+}
+
 static void test_rx_not_mergeable(void **state)
 {
 	uint8_t f[2048], *p;
@@ -805,6 +830,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tx_bounded_batch, test_start, test_stop),
 		cmocka_unit_test_setup_teardown(test_rx_mergeable, test_start, test_stop),
 		cmocka_unit_test_setup_teardown(test_rx_waits_for_buffers, test_start, test_stop),
+		cmocka_unit_test_setup_teardown(test_rx_waits_with_event_idx, test_start,
+						test_stop),
 		cmocka_unit_test_setup_teardown(test_rx_not_mergeable, test_start, test_stop),
 		cmocka_unit_test_setup_teardown(test_rx_malformed_buffers, test_start, test_stop),
 		cmocka_unit_test_setup_teardown(test_rx_buffers_never_enough, test_start,

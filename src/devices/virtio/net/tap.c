@@ -32,14 +32,23 @@ static int open_tun(const char *flag, char *err, size_t errlen)
 /* TUNSETIFF on a fresh /dev/net/tun descriptor; ifr.ifr_name in and out. */
 static int attach(int fd, struct ifreq *ifr, const char *flag, char *err, size_t errlen)
 {
+	bool existing = ifr->ifr_name[0] && !strchr(ifr->ifr_name, '%');
+
 	ifr->ifr_flags = TAP_FLAGS;
 	if (ioctl(fd, TUNSETIFF, ifr) == 0)
 		return 0;
-	if (errno == EPERM)
+	if (errno == EPERM && existing)
+		snprintf(err, errlen,
+			 "%s: TAP '%s': not permitted (it belongs to another user or group; "
+			 "its owner or CAP_NET_ADMIN can attach)",
+			 flag, ifr->ifr_name);
+	else if (errno == EPERM)
 		snprintf(err, errlen,
 			 "%s: TUNSETIFF: needs CAP_NET_ADMIN (run as root, or make the TAP "
 			 "beforehand and pass --tap-name or --tap-fd)",
 			 flag);
+	else if (errno == EINVAL && existing)
+		snprintf(err, errlen, "%s: '%s' is not a TAP", flag, ifr->ifr_name);
 	else
 		snprintf(err, errlen, "%s: TUNSETIFF: %s", flag, strerror(errno));
 	return -1;

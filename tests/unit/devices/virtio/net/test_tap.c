@@ -75,6 +75,11 @@ static void test_name_that_does_not_exist(void **state)
 	assert_string_equal(err, "--tap-name: no network interface 'crosvmnone0'");
 	assert_int_equal(net_prepare_arg(&nc, &a, err, sizeof(err)), -1);
 	assert_string_equal(err, "--tap-name: no network interface 'crosvmnone0'");
+	/* An interface that is there but no TAP (as root: others cannot even open the tun). */
+	if (getuid() == 0 && !access("/dev/net/tun", R_OK | W_OK)) {
+		assert_int_equal(tap_open_name("lo", err, sizeof(err)), -1);
+		assert_string_equal(err, "--tap-name: 'lo' is not a TAP");
+	}
 }
 
 /* ---- A real TAP, in a network namespace of its own ---- */

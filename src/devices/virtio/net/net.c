@@ -550,8 +550,9 @@ static void net_reset(struct virtio_device *d)
 	n->uc.n = n->mc.n = 0;
 	n->uc.overflow = n->mc.overflow = false;
 	memcpy(n->mac, n->arg.mac, 6);
-	if (read(n->tx_evt, &cnt, sizeof(cnt)) < 0)
-		cnt = 0; /* nothing was left for the next wake */
+	/* A transmit batch left for the next wake belongs to the queue that is gone. */
+	if (read(n->tx_evt, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		log_debug("virtio-net: tx re-arm: %s", strerror(errno));
 }
 
 static void net_config_read(struct virtio_device *d, uint32_t off, uint8_t *data, uint32_t len)

@@ -257,6 +257,7 @@ def main():
         + chain(2, [(rep, False)]) + bytes([6, 5]))
     video_seeds(put)
     policy_seeds(put)
+    net_seeds(put)
 
 
 def video_seeds(put):
@@ -351,6 +352,65 @@ def policy_seeds(put):
     put(t, "dup", b"read: 1\n0: 1\n")
     put(t, "broken", b"read arg0\nwrite: arg0 =< 1\nnosuch: 1\n@bogus\n")
     put(t, "wide", b"read: arg0 & 0xffff && arg1 & 0xffff && arg2 & 3\n")
+
+
+def net_seeds(put):
+    """virtio-net: traffic both ways, waiting for buffers, control requests, hostile rings."""
+    t = "fuzz_virtio_net"
+    MRG, CTRL_RX, CTRL_MAC, OFFL, EVENT_IDX, INDIRECT, OFFERED = 1, 2, 4, 8, 16, 32, 64
+    TX, RX, FRAME, CTRL, TURN, RESET, RAW, FEAT = range(8)
+
+    def buf(length, writable, mode=0):
+        return struct.pack("<HB", length, int(writable) | mode << 1)
+
+    def tx(frame, split=None, indirect=False):
+        split = split or [len(frame)]
+        out = bytes([TX | indirect << 3, len(split) - 1])
+        out += b"".join(buf(n, 0) for n in split)
+        return out + frame
+
+    def rx(*lens, indirect=False):
+        return bytes([RX | indirect << 3, len(lens) - 1]) + b"".join(buf(n, 1) for n in lens)
+
+    def eth(dst, n):
+        hdr = bytes(12) + dst + bytes([2, 0, 0, 0, 0, 0x99, 8, 0])
+        return hdr + bytes(range(n))[: max(0, 64 - len(hdr))]
+
+    def frame(length, content):
+        return bytes([FRAME]) + struct.pack("<H", length) + content[:64].ljust(64, b"\0")
+
+    def ctrl(cls, cmd, data=b"", no_ack=False, split=False):
+        op = CTRL | no_ack << 3 | split << 4
+        return bytes([op, cls, cmd, len(data)]) + data
+
+    ours = bytes([2, 0, 0, 0, 0, 1])
+    bcast = b"\xff" * 6
+    mcast = bytes([0x33, 0x33, 0, 0, 0, 1])
+    all_feats = MRG | CTRL_RX | CTRL_MAC | OFFL | INDIRECT | OFFERED
+    traffic = (rx(1536) + rx(1536) + rx(100, 1436, indirect=True)
+               + frame(200, eth(ours, 40)) + bytes([TURN])
+               + tx(eth(bcast, 50) + bytes(20), [12, 72])
+               + tx(eth(ours, 60), indirect=True)
+               + ctrl(0, 0, b"\x00") + ctrl(0, 1, b"\x01")
+               + ctrl(1, 0, struct.pack("<I", 1) + ours + struct.pack("<I", 1) + mcast)
+               + ctrl(1, 1, bytes([2, 1, 2, 3, 4, 5]))
+               + frame(100, eth(mcast, 40)) + frame(100, eth(bcast, 40)) + bytes([TURN]))
+    put(t, "traffic", bytes([all_feats]) + traffic)
+    put(t, "traffic-event-idx", bytes([all_feats | EVENT_IDX]) + traffic)
+    put(t, "no-mergeable", bytes([CTRL_RX | OFFERED]) + rx(1536) + frame(2000, eth(ours, 40))
+        + frame(300, eth(ours, 40)) + bytes([TURN]) + rx(2048) + bytes([TURN]))
+    put(t, "waits-for-buffers", bytes([all_feats]) + frame(3000, eth(ours, 40))
+        + bytes([TURN, TURN]) + rx(1000) + rx(1000) + rx(1000) + bytes([TURN])
+        + frame(0x8000, eth(ours, 40)) + bytes([TURN]))
+    put(t, "hostile", bytes([all_feats])
+        + bytes([RAW | 0 << 3]) + struct.pack("<H", 0xFFFF)
+        + bytes([TX, 1]) + buf(20, 0) + buf(30, 1) + bytes(20)
+        + bytes([TX, 0]) + buf(64, 0, mode=1) + bytes([RX, 0]) + buf(64, 1, mode=2)
+        + tx(bytes(8)) + ctrl(0, 0) + ctrl(9, 9, b"x") + ctrl(0, 0, b"\x01", no_ack=True)
+        + ctrl(0, 0, b"\x01", split=True)
+        + ctrl(1, 0, struct.pack("<I", 0xFFFFFFFF) + bytes(10))
+        + bytes([RESET]) + bytes([FEAT, MRG]) + rx(1536) + frame(80, eth(ours, 40))
+        + bytes([TURN, RAW | 2 << 3]) + struct.pack("<H", 40))
 
 
 if __name__ == "__main__":

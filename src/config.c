@@ -5,7 +5,10 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -589,6 +592,148 @@ static enum parse_result parse_video_encoder(const struct flag *fl, const char *
 #endif
 }
 
+int config_parse_ipv4(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	/* inet_pton takes only the dotted quad, never "10.1" or "0x0a000001". */
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	*out = a.s_addr;
+	return 0;
+}
+
+int config_parse_netmask(const char *s, uint32_t *out)
+{
+	uint32_t m;
+
+	if (config_parse_ipv4(s, out))
+		return -1;
+	m = ntohl(*out);
+	/* Ones, then zeroes: ~m + 1 is then a power of two (or 0 for /0, refused). */
+	return m && !((~m + 1) & ~m) ? 0 : -1;
+}
+
+int config_parse_mac(const char *s, uint8_t mac[6])
+{
+	if (strlen(s) != 17)
+		return -1;
+	for (size_t i = 0; i < 6; i++) {
+		const char *p = s + 3 * i;
+		char hex[3] = {p[0], p[1], 0};
+
+		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
+		    (i < 5 && p[2] != ':'))
+			return -1;
+		mac[i] = (uint8_t)strtoul(hex, NULL, 16);
+	}
+	return 0;
+}
+
+static enum parse_result parse_host_ip(const struct flag *fl, const char *v, struct vm_config *cfg,
+				       char *err, size_t errlen)
+{
+	if (config_parse_ipv4(v, &cfg->host_ip)) {
+		snprintf(err, errlen, "--host_ip: '%s' is not an IPv4 address", v);
+		return PARSE_ERROR;
+	}
+	cfg->have_host_ip = true;
+	return PARSE_OK;
+}
+
+static enum parse_result parse_netmask(const struct flag *fl, const char *v, struct vm_config *cfg,
+				       char *err, size_t errlen)
+{
+	uint32_t m;
+
+	if (config_parse_ipv4(v, &m)) {
+		snprintf(err, errlen, "--netmask: '%s' is not an IPv4 netmask", v);
+		return PARSE_ERROR;
+	}
+	if (config_parse_netmask(v, &cfg->netmask)) {
+		snprintf(err, errlen, "--netmask: '%s' is not contiguous (ones, then zeroes)", v);
+		return PARSE_ERROR;
+	}
+	cfg->have_netmask = true;
+	return PARSE_OK;
+}
+
+static enum parse_result parse_mac(const struct flag *fl, const char *v, struct vm_config *cfg,
+				   char *err, size_t errlen)
+{
+	static const uint8_t zero[6];
+
+	if (config_parse_mac(v, cfg->mac)) {
+		snprintf(err, errlen, "--mac: '%s' is not a MAC address (xx:xx:xx:xx:xx:xx)", v);
+		return PARSE_ERROR;
+	}
+	if ((cfg->mac[0] & 1) || !memcmp(cfg->mac, zero, 6)) {
+		snprintf(err, errlen, "--mac: '%s' is not a unicast address", v);
+		return PARSE_ERROR;
+	}
+	cfg->have_mac = true;
+	return PARSE_OK;
+}
+
+/* A --tap-name or --tap-fd NIC: the next slot, or an error when all are taken. */
+static struct net_config *net_add(const struct flag *fl, struct vm_config *cfg, char *err,
+				  size_t errlen)
+{
+	if (cfg->nr_nets == MAX_NETS) {
+		snprintf(err, errlen, "--%s: at most %d network devices", fl->name, MAX_NETS);
+		return NULL;
+	}
+	return &cfg->nets[cfg->nr_nets++];
+}
+
+static enum parse_result parse_tap_name(const struct flag *fl, const char *v, struct vm_config *cfg,
+					char *err, size_t errlen)
+{
+	struct net_config *nc;
+
+	if (!*v || strlen(v) >= sizeof(nc->tap_name) || strchr(v, '/')) {
+		snprintf(err, errlen, "--tap-name: '%s' is not an interface name (1 to %zu bytes)",
+			 v, sizeof(nc->tap_name) - 1);
+		return PARSE_ERROR;
+	}
+	nc = net_add(fl, cfg, err, errlen);
+	if (!nc)
+		return PARSE_ERROR;
+	*nc = (struct net_config){.kind = NET_TAP_NAME, .tap_fd = -1};
+	memcpy(nc->tap_name, v, strlen(v) + 1);
+	return PARSE_OK;
+}
+
+static enum parse_result parse_tap_fd(const struct flag *fl, const char *v, struct vm_config *cfg,
+				      char *err, size_t errlen)
+{
+	struct net_config *nc;
+	uint64_t n;
+
+	if (!parse_u64(v, &n) || n > INT32_MAX) {
+		snprintf(err, errlen, "--tap-fd: '%s' is not a descriptor number", v);
+		return PARSE_ERROR;
+	}
+	if (n <= 2) {
+		snprintf(err, errlen, "--tap-fd: %s is stdin, stdout or stderr, not a TAP", v);
+		return PARSE_ERROR;
+	}
+	for (unsigned i = 0; i < cfg->nr_nets; i++)
+		if (cfg->nets[i].kind == NET_TAP_FD && cfg->nets[i].tap_fd == (int)n) {
+			snprintf(err, errlen, "--tap-fd: %s is given twice", v);
+			return PARSE_ERROR;
+		}
+	if (fcntl((int)n, F_GETFD) < 0) {
+		snprintf(err, errlen, "--tap-fd: %s is not an open descriptor", v);
+		return PARSE_ERROR;
+	}
+	nc = net_add(fl, cfg, err, errlen);
+	if (!nc)
+		return PARSE_ERROR;
+	*nc = (struct net_config){.kind = NET_TAP_FD, .tap_fd = (int)n};
+	return PARSE_OK;
+}
+
 static enum parse_result parse_log_level(const struct flag *fl, const char *v,
 					 struct vm_config *cfg, char *err, size_t errlen)
 {
@@ -651,6 +796,22 @@ static const struct flag flags[] = {
 	 "a disk as crosvm takes it: read-only with ro, /dev/vda\n"
 	 "(root=/dev/vda) with root; bare keys mean =true",
 	 parse_block, 0, 0, false},
+	{"host_ip", 0, "IP",
+	 "virtio-net on a TAP made by the VMM, the host's\n"
+	 "address IP on it (needs --netmask and CAP_NET_ADMIN)",
+	 parse_host_ip, 0, 0, true},
+	{"netmask", 0, "MASK", "the host's netmask on that TAP (e.g. 255.255.255.0)", parse_netmask,
+	 0, 0, true},
+	{"mac", 0, "MAC",
+	 "the guest's MAC address on the first virtio-net device\n"
+	 "(default 02:43:56:4d:00:N for device N, from 1)",
+	 parse_mac, 0, 0, true},
+	{"tap-name", 0, "NAME", "virtio-net on the existing TAP NAME (repeatable)", parse_tap_name,
+	 0, 0, false},
+	{"tap-fd", 0, "N",
+	 "virtio-net on the open TAP descriptor N (made with\n"
+	 "IFF_TAP|IFF_NO_PI|IFF_VNET_HDR; repeatable)",
+	 parse_tap_fd, 0, 0, false},
 	{"no-rng", 0, NULL, "omit the virtio-rng entropy device", parse_switch, CFG_BOOL(rng),
 	 false, false},
 	{"no-i8042", 0, NULL, "omit the i8042 keyboard controller (ports 0x60, 0x64)", parse_switch,
@@ -782,6 +943,44 @@ static int check_dir(const char *flag, const char *path, char *err, size_t errle
 	return 0;
 }
 
+/* The --host_ip NIC goes first; every NIC gets its MAC. */
+static int finish_nets(struct vm_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->have_host_ip != cfg->have_netmask) {
+		snprintf(err, errlen,
+			 cfg->have_host_ip ? "--host_ip: needs --netmask too"
+					   : "--netmask: needs --host_ip too");
+		return -1;
+	}
+	if (cfg->have_host_ip) {
+		if (cfg->nr_nets == MAX_NETS) {
+			snprintf(err, errlen, "--host_ip: at most %d network devices", MAX_NETS);
+			return -1;
+		}
+		memmove(&cfg->nets[1], &cfg->nets[0], cfg->nr_nets * sizeof(cfg->nets[0]));
+		cfg->nets[0] = (struct net_config){.kind = NET_TAP_CREATE,
+						   .tap_fd = -1,
+						   .host_ip = cfg->host_ip,
+						   .netmask = cfg->netmask};
+		cfg->nr_nets++;
+	}
+	if (cfg->have_mac && !cfg->nr_nets) {
+		snprintf(err, errlen,
+			 "--mac: no network device (--host_ip with --netmask, --tap-name or "
+			 "--tap-fd)");
+		return -1;
+	}
+	for (unsigned i = 0; i < cfg->nr_nets; i++) {
+		static const uint8_t base[6] = {0x02, 0x43, 0x56, 0x4d, 0x00, 0x00};
+
+		memcpy(cfg->nets[i].mac, base, 6);
+		cfg->nets[i].mac[5] = (uint8_t)(i + 1);
+	}
+	if (cfg->have_mac)
+		memcpy(cfg->nets[0].mac, cfg->mac, 6);
+	return 0;
+}
+
 static int validate(struct vm_config *cfg, char *err, size_t errlen)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
@@ -816,7 +1015,7 @@ static int validate(struct vm_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "--serial: earlycon is given for more than one port");
 		return -1;
 	}
-	return 0;
+	return finish_nets(cfg, err, errlen);
 }
 
 /* What follows the arguments: the kernel is required, COM1 is the console by default. */

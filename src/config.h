@@ -47,6 +47,19 @@ struct disk_config {
 	enum disk_format { DISK_FORMAT_AUTO, DISK_FORMAT_RAW, DISK_FORMAT_QCOW2 } format;
 };
 
+#define MAX_NETS 8
+
+/* A virtio-net device's TAP: made by the VMM (--host_ip), found by name, or handed over. */
+enum net_kind { NET_TAP_CREATE, NET_TAP_NAME, NET_TAP_FD };
+
+struct net_config {
+	enum net_kind kind;
+	char tap_name[16];	   /* NET_TAP_NAME; IFNAMSIZ with its NUL */
+	int tap_fd;		   /* NET_TAP_FD */
+	uint32_t host_ip, netmask; /* NET_TAP_CREATE, network byte order */
+	uint8_t mac[6];		   /* the guest's (config space) */
+};
+
 struct vm_config {
 	const char *kernel;
 	const char *initrd;
@@ -58,6 +71,12 @@ struct vm_config {
 	struct serial_config consoles[SERIAL_PORTS];
 	struct disk_config disks[MAX_DISKS]; /* in /dev/vdX order; a root disk is first */
 	unsigned nr_disks;
+	/* virtio-net: the one --host_ip/--netmask make first, then --tap-name/--tap-fd in order. */
+	struct net_config nets[MAX_NETS];
+	unsigned nr_nets;
+	uint32_t host_ip, netmask; /* --host_ip, --netmask (network order) */
+	uint8_t mac[6];		   /* --mac: the first NIC's */
+	bool have_host_ip, have_netmask, have_mac;
 	bool rng;			/* virtio-rng (on by default, as in crosvm) */
 	bool video_encoder;		/* virtio-video encoder (libavcodec) */
 	bool balloon;			/* virtio-balloon (on by default, as in crosvm) */
@@ -90,6 +109,10 @@ int config_parse_disk(const char *flag, const char *value, bool read_only, bool 
 		      struct vm_config *cfg, char *err, size_t errlen);
 /* Parses one --block value (crosvm's syntax: path=P[,ro][,root][,...]) into cfg. */
 int config_parse_block(const char *value, struct vm_config *cfg, char *err, size_t errlen);
+/* Parses an IPv4 address / a contiguous netmask / a unicast MAC (exposed for tests). */
+int config_parse_ipv4(const char *s, uint32_t *out);
+int config_parse_netmask(const char *s, uint32_t *out);
+int config_parse_mac(const char *s, uint8_t mac[6]);
 /* The kernel command line: the -p params plus what the config implies (console=). Heap. */
 char *config_kernel_cmdline(const struct vm_config *cfg);
 /* The `crosvm run --help` text, generated from the table of flags. */

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <linux/futex.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <sched.h>
 #include <signal.h>
@@ -140,6 +141,8 @@ static const struct pconst consts[] = {
 	C(TIOCGWINSZ),
 	C(TIOCSWINSZ),
 	C(TIOCGPGRP),
+	/* TAP devices (virtio-net) */
+	C(TUNSETOFFLOAD),
 	/* eventfd, epoll, timerfd, getrandom */
 	C(EFD_CLOEXEC),
 	C(EFD_NONBLOCK),

@@ -1233,6 +1233,115 @@ if want sandbox-log-failures; then
 	fi
 fi
 
+# ---------------------------------------------------------------- virtio-net (issue 16)
+# Everything stays on the TAP link inside the test host: 169.254.10.0/24 only.
+want 'bad-net-*' && exec 9</dev/null # an open descriptor that is no TAP
+bad bad-net-netmask netmask --host_ip 169.254.10.1 --netmask 255.0.255.0 "$ELFKERNEL"
+bad bad-net-host-ip host_ip --host_ip 169.254.10 --netmask 255.255.255.0 "$ELFKERNEL"
+bad bad-net-mac mac --tap-name nosuchtap0 --mac 52:54:00:12:34 "$ELFKERNEL"
+bad bad-net-tap-name "no network interface" --tap-name nosuchtap0 "$ELFKERNEL"
+bad bad-net-tap-fd "not a TAP" --tap-fd 9 "$ELFKERNEL"
+exec 9<&-
+
+NET_CASES="net-tap-link net-tap-ping net-tap-pingback net-tap-tcp-in net-tap-tcp-out net-tap-sandbox"
+# shellcheck disable=SC2086 # a list of names
+if want $NET_CASES; then
+	d=$WORK/net
+	mkdir -p "$d"
+	mkfifo "$d/in"
+	exec 3<>"$d/in"
+	dd if=/dev/urandom of="$d/to-guest" bs=1M count=16 2>/dev/null
+	to_sum=$(md5sum <"$d/to-guest" | cut -c1-32)
+	t0=$(elapsed)
+	timeout -k 5 $((BOOT_TIMEOUT + 240)) "$CROSVM" run -m 512 -p "quiet e2e=net" \
+		--host_ip 169.254.10.1 --netmask 255.255.255.0 --mac 02:43:56:4d:10:02 \
+		-i "$INITRD" "$KERNEL" <"$d/in" >"$d/out" 2>"$d/err" 3>&- &
+	pid=$!
+	wait_for "$d/out" GUEST-READY $((BOOT_TIMEOUT + 30)) "$pid"
+	ready=$?
+	tap=
+	for n in /sys/class/net/vmtap*; do [ -e "$n" ] && [ -z "$tap" ] && tap=${n##*/}; done
+	tap_addr=$(ip -4 addr show dev "$tap" 2>/dev/null | sed -n 's/.*inet \([0-9./]*\).*/\1/p' | head -n 1)
+	pingback=1
+	net_sbx="not checked"
+	from_sum=
+	if [ "$ready" = 0 ]; then
+		echo "cases: net boot: guest up at $(elapsed)s"
+		ping -c 3 -W 5 169.254.10.2 >"$d/ping" 2>&1
+		pingback=$?
+		# The device process: jailed, filtered, holding the TAP.
+		net_sbx="no device process holds /dev/net/tun"
+		vmm=$(crosvm_pid "$pid")
+		for c in $(cat /proc/"$vmm"/task/*/children 2>/dev/null); do
+			for f in /proc/"$c"/fd/*; do
+				[ "$(readlink "$f")" = /dev/net/tun ] || continue
+				sc=$(sed -n 's/^Seccomp:[[:space:]]*//p' "/proc/$c/status")
+				nnp=$(sed -n 's/^NoNewPrivs:[[:space:]]*//p' "/proc/$c/status")
+				cap=$(sed -n 's/^CapEff:[[:space:]]*//p' "/proc/$c/status")
+				net_sbx="pid $c: Seccomp $sc, NoNewPrivs $nnp, CapEff $cap"
+				[ "$sc" = 2 ] && [ "$nnp" = 1 ] && [ "$cap" = 0000000000000000 ] && net_sbx=ok
+			done
+		done
+		# Host to guest: the guest listens and prints the sum of what arrived.
+		# shellcheck disable=SC2016 # the guest shell expands it
+		printf '%s\n' 'nc -l -p 5001 >/tmp/rx; echo NET-RX-MD5=$(md5sum </tmp/rx | cut -c1-32)' >&3
+		sleep 3
+		timeout 120 nc -w 10 169.254.10.2 5001 <"$d/to-guest" >/dev/null 2>"$d/nc-in.err"
+		wait_value "$d/out" NET-RX-MD5 120 "$pid"
+		# Guest to host.
+		(timeout 150 nc -l -p 5002 >"$d/from-guest" 2>"$d/nc-out.err") &
+		lpid=$!
+		sleep 1
+		# shellcheck disable=SC2016 # the guest shell expands it
+		printf '%s\n' 'dd if=/dev/urandom of=/tmp/tx bs=1M count=16 2>/dev/null; echo NET-TX-MD5=$(md5sum </tmp/tx | cut -c1-32); nc -w 10 169.254.10.1 5002 </tmp/tx; echo NET-TX-DONE' >&3
+		wait_for "$d/out" NET-TX-DONE 150 "$pid"
+		wait "$lpid"
+		from_sum=$(md5sum <"$d/from-guest" | cut -c1-32)
+		printf '%s\n' exit-test >&3
+		wait "$pid"
+		st=$(timed_out "$t0" $((BOOT_TIMEOUT + 240)) $?)
+	else
+		kill "$pid" 2>/dev/null
+		wait "$pid"
+		st=$(timed_out "$t0" $((BOOT_TIMEOUT + 240)) $?)
+	fi
+	exec 3>&-
+	why="the guest was not ready (crosvm status $(status_text "$st"))"
+	mac=$(value "$d/out" NET-MAC)
+	if [ "$ready" != 0 ]; then
+		fail net-tap-link "$why" "$d/out" "$d/err"
+	elif [ "$mac" != 02:43:56:4d:10:02 ] || [ "$tap_addr" != 169.254.10.1/24 ]; then
+		fail net-tap-link "guest MAC '$mac' (want 02:43:56:4d:10:02), TAP '$tap' address '$tap_addr' (want 169.254.10.1/24)" "$d/out" "$d/err"
+	else
+		pass net-tap-link
+	fi
+	if [ "$(value "$d/out" NET-PING)" = ok ]; then
+		pass net-tap-ping
+	else
+		fail net-tap-ping "NET-PING='$(value "$d/out" NET-PING)': $why" "$d/out" "$d/err"
+	fi
+	if [ "$pingback" = 0 ]; then
+		pass net-tap-pingback
+	else
+		fail net-tap-pingback "the test host's ping of 169.254.10.2 failed" "$d/ping" "$d/err"
+	fi
+	if [ "$(value "$d/out" NET-RX-MD5)" = "$to_sum" ]; then
+		pass net-tap-tcp-in
+	else
+		fail net-tap-tcp-in "guest got md5 '$(value "$d/out" NET-RX-MD5)', sent $to_sum" "$d/nc-in.err" "$d/out" "$d/err"
+	fi
+	if [ -n "$from_sum" ] && [ "$(value "$d/out" NET-TX-MD5)" = "$from_sum" ]; then
+		pass net-tap-tcp-out
+	else
+		fail net-tap-tcp-out "host got md5 '$from_sum', guest sent '$(value "$d/out" NET-TX-MD5)'" "$d/nc-out.err" "$d/out" "$d/err"
+	fi
+	if [ "$net_sbx" = ok ]; then
+		pass net-tap-sandbox
+	else
+		fail net-tap-sandbox "$net_sbx" "$d/err"
+	fi
+fi
+
 # Seccomp kills and logs the kernel recorded (a VMM filter too tight shows here first).
 dmesg 2>/dev/null | grep 'type=1326' | sed 's/.*\(pid=[0-9]*\).*\(comm="[^"]*"\).*\(syscall=[0-9]*\).*\(code=[0-9a-fx]*\).*/cases: kernel seccomp log: \1 \2 \3 \4/' | sort -u | head -n 20
 

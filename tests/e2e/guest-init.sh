@@ -18,6 +18,9 @@
 #             powerbtn), prints POWERBTN-PRESSED and shuts down (sync, poweroff)
 #   hvc       writes HVC-OUT-OK to /dev/hvc0, opens it, prints HVC-READY, reads a line
 #             from it, prints HVC-IN=line
+#   net       brings up the virtio-net interface as 169.254.10.2/24, prints NET-DEV=,
+#             NET-MAC=, pings 169.254.10.1 (NET-PING=ok|fail), then runs console lines
+#             like info until "exit-test"
 #   root      mounts root= (read-only with "ro") and switch_root's to its
 #             /sbin/init, as a distribution's initramfs does
 #   (none)    interactive shell on the console (demo), poweroff on exit
@@ -76,6 +79,29 @@ info)
 	for b in /sys/block/vd*; do
 		[ -e "$b" ] && echo "DISK $(basename "$b") $(cat "$b/size") $(cat "$b/ro")"
 	done
+	echo "GUEST-READY"
+	while IFS= read -r line; do
+		[ "$line" = exit-test ] && break
+		sh -c "$line" 2>&1
+	done
+	echo "GUEST-EXIT"
+	poweroff -f
+	;;
+net)
+	# Link-local only: the host side of the TAP is 169.254.10.1.
+	dev=
+	for n in /sys/class/net/*; do
+		[ "${n##*/}" = lo ] || [ -n "$dev" ] || dev=${n##*/}
+	done
+	echo "NET-DEV=$dev"
+	echo "NET-MAC=$(cat "/sys/class/net/$dev/address" 2>/dev/null)"
+	ip link set lo up
+	ip link set "$dev" up && ip addr add 169.254.10.2/24 dev "$dev"
+	if ping -c 3 -W 5 169.254.10.1 >/dev/null 2>&1; then
+		echo "NET-PING=ok"
+	else
+		echo "NET-PING=fail"
+	fi
 	echo "GUEST-READY"
 	while IFS= read -r line; do
 		[ "$line" = exit-test ] && break

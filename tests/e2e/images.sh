@@ -96,9 +96,11 @@ apt_download() {
 }
 
 kvm_modules=(irqbypass ccp kvm kvm-amd)
+# The test host's TAP devices for the virtio-net cases.
+testhost_modules=(tun)
 # Guest drivers for our virtio-pci devices, in load order.
 guest_modules=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
-	virtio-rng virtio_blk virtio_balloon virtio_console)
+	virtio-rng virtio_blk virtio_balloon virtio_console failover net_failover virtio_net)
 # File systems for the root-image cases, loaded by the guest only for e2e=root.
 root_modules=(crc16 mbcache crc32c_generic jbd2 ext4 squashfs)
 # The ACPI power button and its input events, loaded by the guest only for e2e=powerbtn.
@@ -107,7 +109,7 @@ acpi_modules=(button evdev)
 kernel_cached() {
 	[[ -s $OUT/vmlinuz && -s $OUT/kernel-version ]] || return 1
 	local m
-	for m in "${kvm_modules[@]}" "${guest_modules[@]}" "${root_modules[@]}" "${acpi_modules[@]}"; do
+	for m in "${kvm_modules[@]}" "${testhost_modules[@]}" "${guest_modules[@]}" "${root_modules[@]}" "${acpi_modules[@]}"; do
 		[[ -s $OUT/modules/$m.ko ]] || return 1
 	done
 }
@@ -130,7 +132,7 @@ fetch_kernel() {
 	cp "$(ls "$tree"/boot/vmlinuz-*)" "$OUT/vmlinuz.tmp"
 	rm -rf "$OUT/modules"
 	mkdir -p "$OUT/modules"
-	for m in "${kvm_modules[@]}" "${guest_modules[@]}" "${root_modules[@]}" "${acpi_modules[@]}"; do
+	for m in "${kvm_modules[@]}" "${testhost_modules[@]}" "${guest_modules[@]}" "${root_modules[@]}" "${acpi_modules[@]}"; do
 		src=$(find "$tree" -path '*/modules/*' \( -name "$m.ko" -o -name "$m.ko.*" \) -print -quit)
 		[[ -n $src ]] || die "module $m not found in $dep"
 		case "$src" in
@@ -389,7 +391,7 @@ if ! fresh testhost.cpio "${testhost_inputs[@]}" ||
 	add_busybox "$stage"
 	install -m 755 "$E2E_SRC/testhost-init.sh" "$stage/init"
 	mkdir -p "$stage/lib/modules/e2e" "$stage/e2e"
-	for m in "${kvm_modules[@]}"; do
+	for m in "${kvm_modules[@]}" "${testhost_modules[@]}"; do
 		cp "$OUT/modules/$m.ko" "$stage/lib/modules/e2e/"
 	done
 	cp "$OUT/vmlinuz" "$OUT/guest.cpio" "$OUT/elfkernel" "$OUT/root.ext4" "$OUT/root.sqfs" \

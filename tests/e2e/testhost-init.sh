@@ -44,6 +44,10 @@ for m in irqbypass ccp kvm kvm-amd; do
 		kvm_ok=0
 	fi
 done
+# TAP devices for the virtio-net cases (not needed for KVM itself).
+if ! out=$(insmod /lib/modules/e2e/tun.ko 2>&1); then
+	echo "TESTHOST: insmod tun failed: $out"
+fi
 if [ ! -c /dev/kvm ]; then
 	echo "TESTHOST: /dev/kvm missing"
 	dmesg | grep -iE 'kvm|svm' | tail -5

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -253,6 +255,11 @@ static const char *const run_flags[] = {
 	"disk",
 	"rwdisk",
 	"block",
+	"host_ip",
+	"netmask",
+	"mac",
+	"tap-name",
+	"tap-fd",
 	"no-rng",
 	"no-i8042",
 	"no-rtc",
@@ -504,6 +511,98 @@ static void test_virtio_console(void **state)
 	assert_string_equal(err, "--serial: unknown hardware 'pl011' (serial or virtio-console)");
 }
 
+static void test_net_flags(void **state)
+{
+	static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0xab, 0xcd, 0xef};
+	int p[2];
+	char fd[16];
+
+	assert_int_equal(PARSE("bz"), PARSE_OK);
+	assert_int_equal(cfg.nr_nets, 0);
+	assert_int_equal(PARSE("--host_ip", "169.254.10.1", "--netmask", "255.255.255.0", "--mac",
+			       "52:54:00:AB:cd:ef", "--tap-name", "tap7", "bz"),
+			 PARSE_OK);
+	/* The created TAP first, with --mac; the others keep their defaults. */
+	assert_int_equal(cfg.nr_nets, 2);
+	assert_int_equal(cfg.nets[0].kind, NET_TAP_CREATE);
+	assert_int_equal(cfg.nets[0].host_ip, htonl(0xa9fe0a01));
+	assert_int_equal(cfg.nets[0].netmask, htonl(0xffffff00));
+	assert_memory_equal(cfg.nets[0].mac, mac, 6);
+	assert_int_equal(cfg.nets[1].kind, NET_TAP_NAME);
+	assert_string_equal(cfg.nets[1].tap_name, "tap7");
+	assert_int_equal(cfg.nets[1].mac[0], 0x02); /* locally administered, unicast */
+	assert_int_equal(cfg.nets[1].mac[5], 2);
+
+	assert_int_equal(pipe(p), 0);
+	snprintf(fd, sizeof(fd), "%d", p[0]);
+	assert_int_equal(PARSE("--tap-fd", fd, "--tap-name=a", "--tap-name", "b", "bz"), PARSE_OK);
+	assert_int_equal(cfg.nr_nets, 3);
+	assert_int_equal(cfg.nets[0].kind, NET_TAP_FD);
+	assert_int_equal(cfg.nets[0].tap_fd, p[0]);
+	assert_int_not_equal(memcmp(cfg.nets[0].mac, cfg.nets[2].mac, 6), 0);
+	assert_int_equal(PARSE("--tap-fd", fd, "--tap-fd", fd, "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "is given twice"));
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(PARSE("--tap-fd", fd, "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--tap-fd: "));
+	assert_non_null(strstr(err, "is not an open descriptor"));
+	assert_int_equal(PARSE("--tap-fd", "1", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--tap-fd: 1 is stdin"));
+	assert_int_equal(PARSE("--tap-fd", "x3", "bz"), PARSE_ERROR);
+	assert_string_equal(err, "--tap-fd: 'x3' is not a descriptor number");
+
+	assert_int_equal(PARSE("--host_ip", "10.0.0", "--netmask", "255.0.0.0", "bz"), PARSE_ERROR);
+	assert_string_equal(err, "--host_ip: '10.0.0' is not an IPv4 address");
+	assert_int_equal(PARSE("--host_ip", "10.0.0.256", "--netmask", "255.0.0.0", "bz"),
+			 PARSE_ERROR);
+	assert_non_null(strstr(err, "--host_ip: "));
+	assert_int_equal(PARSE("--host_ip", "10.0.0.1", "--netmask", "255.0.255.0", "bz"),
+			 PARSE_ERROR);
+	assert_string_equal(err, "--netmask: '255.0.255.0' is not contiguous (ones, then zeroes)");
+	assert_int_equal(PARSE("--host_ip", "10.0.0.1", "--netmask", "0.0.0.0", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--netmask: "));
+	assert_int_equal(PARSE("--host_ip", "10.0.0.1", "--netmask", "mask", "bz"), PARSE_ERROR);
+	assert_string_equal(err, "--netmask: 'mask' is not an IPv4 netmask");
+	assert_int_equal(PARSE("--host_ip", "10.0.0.1", "--netmask", "255.255.255.255", "bz"),
+			 PARSE_OK);
+	assert_int_equal(PARSE("--host_ip", "10.0.0.1", "bz"), PARSE_ERROR);
+	assert_string_equal(err, "--host_ip: needs --netmask too");
+	assert_int_equal(PARSE("--netmask", "255.255.0.0", "bz"), PARSE_ERROR);
+	assert_string_equal(err, "--netmask: needs --host_ip too");
+	assert_int_equal(PARSE("--host_ip", "10.0.0.1", "--host_ip", "10.0.0.2", "bz"),
+			 PARSE_ERROR);
+	assert_string_equal(err, "--host_ip: given twice");
+
+	assert_int_equal(PARSE("--tap-name", "t", "--mac", "52:54:00:ab:cd", "bz"), PARSE_ERROR);
+	assert_string_equal(err,
+			    "--mac: '52:54:00:ab:cd' is not a MAC address (xx:xx:xx:xx:xx:xx)");
+	assert_int_equal(PARSE("--tap-name", "t", "--mac", "52-54-00-ab-cd-ef", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--mac: "));
+	assert_int_equal(PARSE("--tap-name", "t", "--mac", "52:54:00:ab:cd:eg", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--mac: "));
+	assert_int_equal(PARSE("--tap-name", "t", "--mac", "01:00:5e:00:00:01", "bz"), PARSE_ERROR);
+	assert_string_equal(err, "--mac: '01:00:5e:00:00:01' is not a unicast address");
+	assert_int_equal(PARSE("--mac", "52:54:00:ab:cd:ef", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--mac: no network device"));
+	assert_int_equal(PARSE("--tap-name", "", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--tap-name: '' is not an interface name"));
+	assert_int_equal(PARSE("--tap-name", "a-name-of-16-chr", "bz"), PARSE_ERROR);
+	assert_non_null(strstr(err, "--tap-name: "));
+	assert_int_equal(PARSE("--tap-name", "a-name-of-15-ch", "bz"), PARSE_OK);
+	assert_int_equal(PARSE("--tap-name", "a", "--tap-name", "b", "--tap-name", "c",
+			       "--tap-name", "d", "--tap-name", "e", "--tap-name", "f",
+			       "--tap-name", "g", "--tap-name", "h", "--tap-name", "i", "bz"),
+			 PARSE_ERROR);
+	assert_string_equal(err, "--tap-name: at most 8 network devices");
+	assert_int_equal(PARSE("--tap-name", "a", "--tap-name", "b", "--tap-name", "c",
+			       "--tap-name", "d", "--tap-name", "e", "--tap-name", "f",
+			       "--tap-name", "g", "--tap-name", "h", "--host_ip", "10.0.0.1",
+			       "--netmask", "255.0.0.0", "bz"),
+			 PARSE_ERROR);
+	assert_string_equal(err, "--host_ip: at most 8 network devices");
+}
+
 static void test_usage(void **state)
 {
 	char *text = run_usage(), *save = NULL, *line;
@@ -557,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_disks),
 		cmocka_unit_test(test_control_flags),
 		cmocka_unit_test(test_sandbox_flags),
+		cmocka_unit_test(test_net_flags),
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_numbers_and_repeats),
 		cmocka_unit_test(test_short_switches),

@@ -149,6 +149,22 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c)
 	}
 }
 
+void virtq_unpop(struct virtq *q, uint16_t n)
+{
+	if (!q->ready)
+		return;
+	q->last_avail = (uint16_t)(q->last_avail - n);
+	/*
+	 * The entries put back are no news to the driver: what the device waits
+	 * for is the next one the driver adds. A full fence, as in virtq_pop(),
+	 * so an entry added meanwhile kicks (the driver sees the old event).
+	 */
+	if (q->event_idx) {
+		STORE16_REL((uint16_t *)&q->used->ring[q->size], LOAD16_ACQ(&q->avail->idx));
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	}
+}
+
 void virtq_push(struct virtq *q, uint16_t head, uint32_t len)
 {
 	struct vring_used_elem *e;

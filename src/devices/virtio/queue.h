@@ -70,6 +70,12 @@ void virtq_reset(struct virtq *q);
  * in chain->head and must still be returned with virtq_push() (length 0).
  */
 int virtq_pop(struct virtq *q, struct virtq_chain *chain);
+/*
+ * Puts back the last n chains popped and not returned, to be popped again
+ * (a receive buffer too few for a frame). With EVENT_IDX it asks for a kick
+ * when the driver adds beyond what is there now.
+ */
+void virtq_unpop(struct virtq *q, uint16_t n);
 /* Returns a chain to the driver with len bytes written. */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t len);
 /* Whether the driver wants an interrupt for what was pushed since the last one. */

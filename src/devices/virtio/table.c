@@ -12,6 +12,7 @@
 #include "devices/virtio/balloon.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
+#include "devices/virtio/net/tap.h"
 #include "devices/virtio/rng.h"
 #include "disk/disk.h"
 #include "util/macros.h"
@@ -115,6 +116,31 @@ static int console_prepare(const struct vm_config *cfg, unsigned i, struct virti
 	return 0;
 }
 
+static unsigned net_count(const struct vm_config *cfg)
+{
+	return cfg->nr_nets;
+}
+
+static int net_prepare(const struct vm_config *cfg, unsigned i, struct virtio_spec *spec,
+		       void **owned, char *err, size_t errlen)
+{
+	struct net_arg *a = malloc(sizeof(*a));
+
+	if (!a) {
+		snprintf(err, errlen, "virtio-net: out of memory");
+		return -1;
+	}
+	if (net_prepare_arg(&cfg->nets[i], a, err, errlen)) {
+		free(a);
+		return -1;
+	}
+	/* The host owns the TAP from here on; the device process keeps it. */
+	spec->fds[0] = a->fd;
+	spec->nr_fds = 1;
+	spec->arg = *owned = a;
+	return 0;
+}
+
 static int no_arg(const struct vm_config *cfg, unsigned i, struct virtio_spec *spec, void **owned,
 		  char *err, size_t errlen)
 {
@@ -150,5 +176,7 @@ const struct virtio_row virtio_rows[] = {
 	/* Last, so the slots of the other devices stay where they were. */
 	{&virtio_video_ops, virtio_video_create, video_count, video_prepare, false, NULL},
 #endif
+	/* After every other row, so adding a NIC moves no other device's slot. */
+	{&virtio_net_ops, virtio_net_create, net_count, net_prepare, false, NULL},
 };
 const unsigned virtio_nr_rows = ARRAY_SIZE(virtio_rows);

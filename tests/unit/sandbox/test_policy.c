@@ -446,7 +446,7 @@ static void test_builtins(void **state)
 	static const char *const needed[] = {"common_device.policy", "block_device.policy",
 					     "rng_device.policy",    "balloon_device.policy",
 					     "video_device.policy",  "vcpu.policy",
-					     "main.policy"};
+					     "net_device.policy",    "main.policy"};
 
 	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++) {
 		bool found = false;

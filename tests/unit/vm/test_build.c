@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <elf.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,49 @@ static void test_serial_unix(void **state)
 	close(fd);
 }
 
+/* virtio-net's TAP is opened and checked before KVM; one the VM made is gone after it. */
+static void test_net_first(void **state)
+{
+	char fd[16], pdir[96], path[160];
+	int p[2];
+	FILE *f;
+
+	assert_int_equal(pipe(p), 0);
+	snprintf(fd, sizeof(fd), "%d", p[0]);
+	assert_refused(RUN("--disable-sandbox", "--tap-fd", fd, kernel), "is not a TAP");
+	assert_non_null(strstr(errtext, "--tap-fd: "));
+	close(p[0]);
+	close(p[1]);
+	assert_refused(RUN("--disable-sandbox", "--tap-name", "crosvmnone0", kernel),
+		       "--tap-name: no network interface 'crosvmnone0'");
+	/* As root, in a network namespace of this process's own, so nothing leaves it. */
+	if (getuid() != 0 || access("/dev/net/tun", R_OK | W_OK) || unshare(CLONE_NEWNET))
+		return;
+	assert_int_equal(RUN("--disable-sandbox", "--host_ip", "169.254.3.1", "--netmask",
+			     "255.255.255.0", kernel),
+			 EXIT_BAD_INPUT);
+	assert_non_null(strstr(errtext, "/nonexistent/kvm")); /* it got as far as KVM */
+	assert_int_not_equal(access("/sys/class/net/vmtap0", F_OK), 0);
+#ifdef CROSVM_HAVE_SECCOMP
+	/* The device's policy is compiled before KVM too. */
+	snprintf(pdir, sizeof(pdir), "%s/net-policies", dir);
+	assert_int_equal(mkdir(pdir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/net_device.policy", pdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("read: 1\nnot_a_syscall_at_all: 1\n", f);
+	fclose(f);
+	assert_refused(RUN("--seccomp-policy-dir", pdir, "--host_ip", "169.254.3.1", "--netmask",
+			   "255.255.255.0", kernel),
+		       "net_device.policy:2");
+	assert_int_not_equal(access("/sys/class/net/vmtap0", F_OK), 0);
+#else
+	(void)pdir;
+	(void)path;
+	(void)f;
+#endif
+}
+
 #ifdef CROSVM_HAVE_SECCOMP
 /* A policy file that does not compile is bad input, named, before KVM. */
 static void test_broken_policy_first(void **state)
@@ -199,6 +243,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kernel_checked_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_params_and_serial_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serial_unix, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_net_first, setup, teardown),
 #ifdef CROSVM_HAVE_SECCOMP
 		cmocka_unit_test_setup_teardown(test_broken_policy_first, setup, teardown),
 #endif

@@ -267,6 +267,35 @@ static void test_empty_publishes_avail_event(void **state)
 	assert_int_equal(*avail_event, 2);
 }
 
+/* Chains put back come out again in order; with EVENT_IDX the next addition is kicked. */
+static void test_unpop(void **state)
+{
+	uint16_t *avail_event = vdrv_ptr(&drv, dq.used + 4 + 8 * QSZ, 2);
+	struct vdrv_buf b = {0, 32, true};
+	uint16_t h[3];
+
+	q.event_idx = true;
+	for (unsigned i = 0; i < 3; i++) {
+		h[i] = vdrv_add_chain(&drv, &dq, &b, 1);
+		vdrv_make_available(&drv, &dq, h[i]);
+	}
+	assert_int_equal(virtq_pop(&q, chain), VIRTQ_OK);
+	assert_int_equal(chain->head, h[0]);
+	assert_int_equal(virtq_pop(&q, chain), VIRTQ_OK);
+	assert_int_equal(virtq_pop(&q, chain), VIRTQ_OK);
+	virtq_unpop(&q, 2);
+	/* The driver has added nothing new since: the event is at its avail index. */
+	assert_int_equal(*avail_event, 3);
+	assert_true(vring_need_event(*avail_event, 4, 3)); /* its next addition kicks */
+	assert_int_equal(virtq_pop(&q, chain), VIRTQ_OK);
+	assert_int_equal(chain->head, h[1]);
+	assert_int_equal(virtq_pop(&q, chain), VIRTQ_OK);
+	assert_int_equal(chain->head, h[2]);
+	assert_int_equal(virtq_pop(&q, chain), VIRTQ_EMPTY);
+	virtq_unpop(&q, 0);
+	assert_int_equal(virtq_pop(&q, chain), VIRTQ_EMPTY);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -286,6 +315,7 @@ int main(void)
 		T(test_enable_validation),
 		T(test_notify_suppression),
 		T(test_empty_publishes_avail_event),
+		T(test_unpop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

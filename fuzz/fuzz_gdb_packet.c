@@ -13,6 +13,7 @@
 
 #include "gdb/packet.h"
 #include "gdb/stub.h"
+#include "gdb_fake_target.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,72 +24,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct gdb_decoder d, again;
 static uint8_t frame[2 * GDB_MAX_PACKET + 4];
 static char reply[GDB_MAX_PACKET + 1];
-static uint8_t regs[NR_CPUS][GDB_REGS_SIZE];
 static uint8_t mem[MEM_SIZE];
+static struct gdb_fake fake = {
+	.nr_cpus = NR_CPUS, .mem_base = MEM_BASE, .mem_size = MEM_SIZE, .mem = mem};
 static struct gdb_session s;
-
-static int get_regs(void *o, unsigned cpu, uint8_t r[GDB_REGS_SIZE])
-{
-	if (cpu >= NR_CPUS)
-		abort();
-	memcpy(r, regs[cpu], GDB_REGS_SIZE);
-	return 0;
-}
-
-static int set_regs(void *o, unsigned cpu, const uint8_t r[GDB_REGS_SIZE])
-{
-	if (cpu >= NR_CPUS)
-		abort();
-	memcpy(regs[cpu], r, GDB_REGS_SIZE);
-	return 0;
-}
-
-static int in_mem(uint64_t va, size_t len)
-{
-	return va >= MEM_BASE && len <= MEM_SIZE && va - MEM_BASE <= MEM_SIZE - len;
-}
-
-static int read_mem(void *o, unsigned cpu, uint64_t va, void *buf, size_t len)
-{
-	if (cpu >= NR_CPUS || len > GDB_MAX_PACKET)
-		abort();
-	if (!in_mem(va, len))
-		return -EFAULT;
-	memcpy(buf, mem + (va - MEM_BASE), len);
-	return 0;
-}
-
-static int write_mem(void *o, unsigned cpu, uint64_t va, const void *buf, size_t len)
-{
-	if (cpu >= NR_CPUS || len > GDB_MAX_PACKET)
-		abort();
-	if (!in_mem(va, len))
-		return -EFAULT;
-	memcpy(mem + (va - MEM_BASE), buf, len);
-	return 0;
-}
-
-static int set_debug(void *o, const struct gdb_debug *dbg)
-{
-	for (unsigned i = 0; i < GDB_MAX_HW_BP; i++)
-		if (dbg->hw[i].used && dbg->hw[i].len != 1 && dbg->hw[i].len != 2 &&
-		    dbg->hw[i].len != 4 && dbg->hw[i].len != 8)
-			abort();
-	return 0;
-}
-
-static const struct gdb_target_ops ops = {
-	.get_regs = get_regs,
-	.set_regs = set_regs,
-	.read_mem = read_mem,
-	.write_mem = write_mem,
-	.set_debug = set_debug,
-};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	gdb_decoder_init(&d);
-	gdb_session_init(&s, &ops, NULL, NR_CPUS);
+	gdb_session_init(&s, &gdb_fake_ops, &fake, NR_CPUS);
 	memset(mem, 0x90, sizeof(mem));
 	for (size_t i = 0; i < size; i++) {
 		enum gdb_event e = gdb_decoder_feed(&d, data[i]);

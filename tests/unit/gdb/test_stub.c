@@ -9,62 +9,17 @@
 #include <string.h>
 
 #include "gdb/stub.h"
+#include "gdb_fake_target.h"
 
-/* A fake target: two vCPUs' register files and 64 KiB of "virtual" memory at 0x10000. */
+/* Two vCPUs and 64 KiB of "virtual" memory at 0x10000. */
 #define MEM_BASE 0x10000u
 #define MEM_SIZE 0x10000u
 
-static uint8_t regs[2][GDB_REGS_SIZE];
 static uint8_t mem[MEM_SIZE];
-static struct gdb_debug armed;
-static int set_debug_calls;
+static struct gdb_fake fake = {
+	.nr_cpus = 2, .mem_base = MEM_BASE, .mem_size = MEM_SIZE, .mem = mem};
 static struct gdb_session s;
 static char reply[GDB_MAX_PACKET + 1];
-
-static int get_regs(void *o, unsigned cpu, uint8_t r[GDB_REGS_SIZE])
-{
-	assert_true(cpu < 2);
-	memcpy(r, regs[cpu], GDB_REGS_SIZE);
-	return 0;
-}
-
-static int set_regs(void *o, unsigned cpu, const uint8_t r[GDB_REGS_SIZE])
-{
-	assert_true(cpu < 2);
-	memcpy(regs[cpu], r, GDB_REGS_SIZE);
-	return 0;
-}
-
-static int read_mem(void *o, unsigned cpu, uint64_t va, void *buf, size_t len)
-{
-	if (va < MEM_BASE || va + len > MEM_BASE + MEM_SIZE)
-		return -EFAULT;
-	memcpy(buf, mem + (va - MEM_BASE), len);
-	return 0;
-}
-
-static int write_mem(void *o, unsigned cpu, uint64_t va, const void *buf, size_t len)
-{
-	if (va < MEM_BASE || va + len > MEM_BASE + MEM_SIZE)
-		return -EFAULT;
-	memcpy(mem + (va - MEM_BASE), buf, len);
-	return 0;
-}
-
-static int set_debug(void *o, const struct gdb_debug *d)
-{
-	armed = *d;
-	set_debug_calls++;
-	return 0;
-}
-
-static const struct gdb_target_ops ops = {
-	.get_regs = get_regs,
-	.set_regs = set_regs,
-	.read_mem = read_mem,
-	.write_mem = write_mem,
-	.set_debug = set_debug,
-};
 
 static enum gdb_action cmd(const char *p)
 {
@@ -80,12 +35,12 @@ static int setup(void **state)
 {
 	for (unsigned c = 0; c < 2; c++)
 		for (unsigned i = 0; i < GDB_REGS_SIZE; i++)
-			regs[c][i] = (uint8_t)(i + c * 7);
+			fake.regs[c][i] = (uint8_t)(i + c * 7);
 	for (unsigned i = 0; i < MEM_SIZE; i++)
 		mem[i] = (uint8_t)(i * 3);
-	memset(&armed, 0, sizeof(armed));
-	set_debug_calls = 0;
-	gdb_session_init(&s, &ops, NULL, 2);
+	memset(&fake.armed, 0, sizeof(fake.armed));
+	fake.set_debug_calls = 0;
+	gdb_session_init(&s, &gdb_fake_ops, &fake, 2);
 	return 0;
 }
 
@@ -179,31 +134,31 @@ static void test_registers(void **state)
 
 	/* g carries the registers up to mxcsr; the control registers follow only in p */
 	cmd("g");
-	gdb_hex_encode(regs[0], GDB_G_SIZE, hex);
+	gdb_hex_encode(fake.regs[0], GDB_G_SIZE, hex);
 	hex[2 * GDB_G_SIZE] = 0;
 	assert_string_equal(reply, hex);
 	assert_int_equal(gdb_regs[GDB_G_REGS].offset, GDB_G_SIZE);
 	/* rip is register 0x10 at offset 128 */
 	cmd("p10");
-	gdb_hex_encode(regs[0] + 128, 8, hex);
+	gdb_hex_encode(fake.regs[0] + 128, 8, hex);
 	hex[16] = 0;
 	assert_string_equal(reply, hex);
 	cmd("P10=efbeadde00000000");
 	assert_string_equal(reply, "OK");
-	assert_int_equal(regs[0][128], 0xef);
-	assert_int_equal(regs[0][131], 0xde);
+	assert_int_equal(fake.regs[0][128], 0xef);
+	assert_int_equal(fake.regs[0][131], 0xde);
 	cmd("P10=efbe");
 	assert_string_equal(reply, "E01");
 	/* cr3 is register 0x3d, past the end of g */
 	assert_string_equal(gdb_regs[0x3d].name, "cr3");
 	cmd("p3d");
-	gdb_hex_encode(regs[0] + gdb_regs[0x3d].offset, 8, hex);
+	gdb_hex_encode(fake.regs[0] + gdb_regs[0x3d].offset, 8, hex);
 	hex[16] = 0;
 	assert_string_equal(reply, hex);
 	cmd("P40=010d000000000000");
 	assert_string_equal(reply, "OK");
-	assert_int_equal(regs[0][GDB_REGS_SIZE - 8], 0x01);
-	assert_int_equal(regs[0][GDB_REGS_SIZE - 7], 0x0d);
+	assert_int_equal(fake.regs[0][GDB_REGS_SIZE - 8], 0x01);
+	assert_int_equal(fake.regs[0][GDB_REGS_SIZE - 7], 0x0d);
 	cmd("p41");
 	assert_string_equal(reply, "E01");
 	/* G writes the g part of the Hg vCPU's file and leaves the control registers */
@@ -213,10 +168,10 @@ static void test_registers(void **state)
 	snprintf(pkt, sizeof(pkt), "G%s", hex);
 	cmd(pkt);
 	assert_string_equal(reply, "OK");
-	assert_int_equal(regs[1][0], 0xaa);
-	assert_int_equal(regs[1][GDB_G_SIZE - 1], 0xaa);
-	assert_int_equal(regs[1][GDB_G_SIZE], (uint8_t)(GDB_G_SIZE + 7));
-	assert_int_equal(regs[0][0], 0);
+	assert_int_equal(fake.regs[1][0], 0xaa);
+	assert_int_equal(fake.regs[1][GDB_G_SIZE - 1], 0xaa);
+	assert_int_equal(fake.regs[1][GDB_G_SIZE], (uint8_t)(GDB_G_SIZE + 7));
+	assert_int_equal(fake.regs[0][0], 0);
 	cmd("G00");
 	assert_string_equal(reply, "E01");
 	memset(hex, 'a', 2 * GDB_REGS_SIZE);
@@ -259,13 +214,13 @@ static void test_sw_breakpoints(void **state)
 	cmd("Z0,10020,1");
 	assert_string_equal(reply, "OK");
 	assert_int_equal(mem[0x20], 0xcc);
-	assert_true(armed.sw_bp);
+	assert_true(fake.armed.sw_bp);
 	assert_true(gdb_is_sw_bp(&s, 0x10020));
 	/* memory reads see the int3; removing it restores the byte */
 	cmd("z0,10020,1");
 	assert_string_equal(reply, "OK");
 	assert_int_equal(mem[0x20], (uint8_t)(0x20 * 3));
-	assert_false(armed.sw_bp);
+	assert_false(fake.armed.sw_bp);
 	cmd("z0,10020,1");
 	assert_string_equal(reply, "E01");
 	cmd("Z0,5,1");
@@ -275,22 +230,22 @@ static void test_sw_breakpoints(void **state)
 	assert_int_equal(cmd("D"), GDB_ACT_DETACH);
 	assert_string_equal(reply, "OK");
 	assert_int_equal(mem[0x30], (uint8_t)(0x30 * 3));
-	assert_false(armed.sw_bp);
+	assert_false(fake.armed.sw_bp);
 }
 
 static void test_hw_breakpoints(void **state)
 {
 	cmd("Z1,ffffffff81000000,1");
 	assert_string_equal(reply, "OK");
-	assert_true(armed.hw[0].used);
-	assert_int_equal(armed.hw[0].type, GDB_HW_EXEC);
+	assert_true(fake.armed.hw[0].used);
+	assert_int_equal(fake.armed.hw[0].type, GDB_HW_EXEC);
 	cmd("Z2,ffffffff82000008,8");
 	assert_string_equal(reply, "OK");
-	assert_int_equal(armed.hw[1].type, GDB_HW_WRITE);
-	assert_int_equal(armed.hw[1].len, 8);
+	assert_int_equal(fake.armed.hw[1].type, GDB_HW_WRITE);
+	assert_int_equal(fake.armed.hw[1].len, 8);
 	cmd("Z3,1000,4");
 	cmd("Z4,2000,2");
-	assert_int_equal(armed.hw[3].type, GDB_HW_ACCESS);
+	assert_int_equal(fake.armed.hw[3].type, GDB_HW_ACCESS);
 	/* a fifth does not fit in DR0-DR3 */
 	cmd("Z1,3000,1");
 	assert_string_equal(reply, "E01");
@@ -302,7 +257,7 @@ static void test_hw_breakpoints(void **state)
 	assert_string_equal(reply, "E01");
 	cmd("z2,ffffffff82000008,8");
 	assert_string_equal(reply, "OK");
-	assert_false(armed.hw[1].used);
+	assert_false(fake.armed.hw[1].used);
 	cmd("Z5,0,1");
 	assert_string_equal(reply, "");
 }
@@ -329,9 +284,9 @@ static void test_resume(void **state)
 	assert_int_equal(cmd("k"), GDB_ACT_KILL);
 	/* c ADDR moves rip first */
 	assert_int_equal(cmd("c10040"), GDB_ACT_CONTINUE);
-	assert_int_equal(regs[0][128], 0x40);
-	assert_int_equal(regs[0][129], 0x00);
-	assert_int_equal(regs[0][130], 0x01);
+	assert_int_equal(fake.regs[0][128], 0x40);
+	assert_int_equal(fake.regs[0][129], 0x00);
+	assert_int_equal(fake.regs[0][130], 0x01);
 }
 
 static void test_unknown_and_stop_replies(void **state)

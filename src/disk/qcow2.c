@@ -21,6 +21,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "util/io.h"
+
 #define QCOW2_MAGIC	  0x514649fbu
 #define L1E_OFFSET	  0x00fffffffffffe00ull
 #define L2E_OFFSET	  0x00fffffffffffe00ull
@@ -81,42 +83,6 @@ static uint64_t be64(const uint8_t *p)
 	uint64_t v;
 	memcpy(&v, p, 8);
 	return be64toh(v);
-}
-
-static int pread_full(int fd, void *buf, size_t len, uint64_t off)
-{
-	uint8_t *p = buf;
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0) { /* past the end of file reads as zeros */
-			memset(p, 0, len);
-			return 0;
-		}
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 bool qcow2_probe(int fd)
@@ -866,7 +832,15 @@ static int img_write(void *q, const void *buf, size_t len, uint64_t off)
 	return qcow2_write(q, buf, len, off);
 }
 
-static int img_write_zeroes(void *q, uint64_t off, uint64_t len)
+static int img_aio_create(const struct disk_image *im, unsigned depth, enum aio_engine engine,
+			  struct aio **out)
+{
+	/* Metadata has one user, the device thread: requests run there, in order. */
+	return aio_create_image(out, im, depth);
+}
+
+/* Whole clusters are freed either way (the zero flag or deallocation keeps no storage). */
+static int img_write_zeroes(void *q, uint64_t off, uint64_t len, bool unmap)
 {
 	return qcow2_write_zeroes(q, off, len);
 }
@@ -881,6 +855,12 @@ static int img_flush(void *q)
 	return qcow2_flush(q);
 }
 
+/* Growing an image is not done yet: its L1 table and header would change. */
+static int img_resize(void *q, uint64_t size)
+{
+	return -ENOTSUP;
+}
+
 static void img_close(void *q)
 {
 	qcow2_close(q);
@@ -888,10 +868,12 @@ static void img_close(void *q)
 
 const struct disk_image_ops qcow2_image_ops = {
 	.name = "qcow2",
+	.aio_create = img_aio_create,
 	.read = img_read,
 	.write = img_write,
 	.write_zeroes = img_write_zeroes,
 	.discard = img_discard,
 	.flush = img_flush,
+	.resize = img_resize,
 	.close = img_close,
 };

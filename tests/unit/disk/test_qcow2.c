@@ -391,13 +391,14 @@ static void test_disk_open_format(void **state)
 	assert_non_null(d.image.ops);
 	assert_int_equal(d.size, 3u << 20);
 	assert_int_equal(d.nr_fds, 1);
+	assert_string_equal(d.image.ops->name, "qcow2");
 	d.image.ops->close(d.image.img);
 	/* Forced raw: the qcow2 file is just bytes, its file size the disk size. */
 	dc.format = DISK_FORMAT_RAW;
 	assert_int_equal(disk_open(&dc, &d, err, sizeof(err)), 0);
-	assert_null(d.image.ops);
+	assert_string_equal(d.image.ops->name, "raw");
 	assert_int_not_equal(d.size, 3u << 20);
-	close(d.fd);
+	d.image.ops->close(d.image.img);
 	/* Forced qcow2 on a raw file: refused with the flag and file named. */
 	dc.format = DISK_FORMAT_QCOW2;
 	dc.path = raw;
@@ -407,9 +408,9 @@ static void test_disk_open_format(void **state)
 	/* Auto on raw stays raw. */
 	dc.format = DISK_FORMAT_AUTO;
 	assert_int_equal(disk_open(&dc, &d, err, sizeof(err)), 0);
-	assert_null(d.image.ops);
+	assert_string_equal(d.image.ops->name, "raw");
 	assert_int_equal(d.size, 1u << 20);
-	close(d.fd);
+	d.image.ops->close(d.image.img);
 }
 
 int main(void)

@@ -533,7 +533,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int fd = memfd_create("fuzz-disk", MFD_CLOEXEC);
 
 		if (fd < 0 || ftruncate(fd, DISK_SIZE) || (disk_fd = dup(fd)) < 0 ||
-		    raw_image_open(fd, true, &disk.image) || virtio_blk_create(&dev, &drv.mem, &disk))
+		    raw_image_open(fd, true, &disk.image) ||
+		    virtio_blk_create(&dev, &drv.mem, &disk))
 			abort();
 	} else if (virtio_rng_create(&dev, &drv.mem, NULL)) {
 		abort();

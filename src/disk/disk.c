@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* Opening disk images (raw files and block devices). */
+/* Opening disk images (raw files and block devices, qcow2), the format decided once. */
 #define _GNU_SOURCE
 #include "disk/disk.h"
 
@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "disk/raw.h"
 #include "util/log.h"
 
 const char *disk_flag(const struct disk_config *dc)
@@ -19,13 +20,12 @@ const char *disk_flag(const struct disk_config *dc)
 			: (dc->read_only ? "--disk" : "--rwdisk");
 }
 
-static int fail(struct blk_disk *d, char *err, size_t errlen, const struct disk_config *dc,
-		const char *why)
+/* Closes fd (when not -1) and says why, naming the flag and the file. */
+static int fail(int fd, char *err, size_t errlen, const struct disk_config *dc, const char *why)
 {
 	snprintf(err, errlen, "%s '%s': %s", disk_flag(dc), dc->path, why);
-	if (d->fd >= 0)
-		close(d->fd);
-	d->fd = -1;
+	if (fd >= 0)
+		close(fd);
 	return -1;
 }
 
@@ -35,43 +35,46 @@ int disk_open(const struct disk_config *dc, struct blk_disk *d, char *err, size_
 	char why[256];
 	struct stat st;
 	off_t end;
+	int fd, r;
 
 	memset(d, 0, sizeof(*d));
-	d->fd = open(dc->path, flags);
-	if (d->fd < 0)
-		return fail(d, err, errlen, dc, strerror(errno));
-	if (fstat(d->fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
-		return fail(d, err, errlen, dc, "not a regular file or block device");
-	if (flock(d->fd, (dc->read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+	fd = open(dc->path, flags);
+	if (fd < 0)
+		return fail(fd, err, errlen, dc, strerror(errno));
+	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+		return fail(fd, err, errlen, dc, "not a regular file or block device");
+	if (flock(fd, (dc->read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
 		snprintf(why, sizeof(why), "in use by another process (%s)", strerror(errno));
-		return fail(d, err, errlen, dc, why);
+		return fail(fd, err, errlen, dc, why);
 	}
-	end = lseek(d->fd, 0, SEEK_END);
+	end = lseek(fd, 0, SEEK_END);
 	if (end < 0)
-		return fail(d, err, errlen, dc, strerror(errno));
-	if (end % 512)
-		log_warn("%s '%s': size is not a multiple of 512; the last %lld bytes are not "
-			 "visible to the guest",
-			 disk_flag(dc), dc->path, (long long)(end % 512));
-	d->size = (uint64_t)end;
-	d->fds[0] = d->fd;
+		return fail(fd, err, errlen, dc, strerror(errno));
+	d->fds[0] = fd;
 	d->nr_fds = 1;
 	/* The format is fixed here, once: a writable raw disk is never re-guessed later. */
 	if (dc->format == DISK_FORMAT_QCOW2 ||
-	    (dc->format == DISK_FORMAT_AUTO && qcow2_probe(d->fd))) {
+	    (dc->format == DISK_FORMAT_AUTO && qcow2_probe(fd))) {
 		struct qcow2 *q;
-		int fd = d->fd;
 
 		if (dc->o_direct)
-			return fail(d, err, errlen, dc,
+			return fail(fd, err, errlen, dc,
 				    "o_direct is not supported on qcow2 images");
-		d->fd = -1; /* qcow2_open owns (and on failure closes) it */
+		/* qcow2_open owns (and on failure closes) fd. */
 		if (qcow2_open(fd, dc->path, !dc->read_only, &q, why, sizeof(why)))
-			return fail(d, err, errlen, dc, why);
+			return fail(-1, err, errlen, dc, why);
 		d->image = (struct disk_image){&qcow2_image_ops, q};
-		d->fd = fd;
 		d->size = qcow2_size(q) & ~511ull;
 		d->nr_fds = qcow2_fds(q, d->fds);
+	} else {
+		if (end % 512)
+			log_warn("%s '%s': size is not a multiple of 512; the last %lld bytes are "
+				 "not visible to the guest",
+				 disk_flag(dc), dc->path, (long long)(end % 512));
+		r = raw_image_open(fd, dc->sparse, &d->image);
+		if (r)
+			return fail(fd, err, errlen, dc, strerror(-r));
+		d->size = (uint64_t)end;
 	}
 	d->read_only = dc->read_only;
 	d->sparse = dc->sparse;

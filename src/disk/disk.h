@@ -13,16 +13,16 @@
 
 /* One opened disk image, as a virtio-blk device takes it. */
 struct blk_disk {
-	int fd;
 	uint64_t size; /* bytes; the guest sees size / 512 sectors */
 	bool read_only;
-	bool sparse;	     /* discard punches holes */
-	uint32_t block_size; /* logical block size reported to the guest */
-	char id[20];	     /* GET_ID answer (not NUL-terminated when 20 long) */
-	enum aio_engine engine;
-	/* A format that maps offsets itself (qcow2); ops NULL for raw. It owns fd then. */
+	bool sparse;		/* discard punches holes */
+	uint32_t block_size;	/* logical block size reported to the guest */
+	char id[20];		/* GET_ID answer (not NUL-terminated when 20 long) */
+	enum aio_engine engine; /* for raw images; a format may run its own */
+	/* The opened image (raw, qcow2): it owns the fds. */
 	struct disk_image image;
-	/* Every fd the disk needs (fd first, then a backing chain's), for a device process. */
+	/* Every fd the image holds (its file first, then a backing chain's), for a device process.
+	 */
 	int fds[1 + QCOW2_MAX_BACKING];
 	unsigned nr_fds;
 };

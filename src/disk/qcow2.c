@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * qcow2 v2/v3 images: header parsing, L1/L2 lookup, cluster allocation with
- * always-consistent refcounts (the dirty bit is never set), compressed reads,
+ * always-consistent refcounts (qcow2_refcount.c; the dirty bit is never set), compressed reads,
  * zero clusters, and a read-only backing chain. Every value read from the file
  * is treated as hostile.
  */
 #define _GNU_SOURCE
 #include "disk/qcow2.h"
 #include "disk/image.h"
+#include "disk/qcow2_int.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -21,53 +22,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define QCOW2_MAGIC	  0x514649fbu
-#define L1E_OFFSET	  0x00fffffffffffe00ull
-#define L2E_OFFSET	  0x00fffffffffffe00ull
-#define OFLAG_COPIED	  (1ull << 63)
-#define OFLAG_COMPRESSED  (1ull << 62)
-#define OFLAG_ZERO	  1ull
-#define RT_OFFSET	  0xfffffffffffffe00ull
-#define INCOMPAT_DIRTY	  1ull
-#define INCOMPAT_CORRUPT  2ull
-#define EXT_END		  0
-#define EXT_BACKING_FMT	  0xe2792acau
-#define EXT_FEATURE_NAMES 0x6803f857u
-/* Tables larger than this are refused: 32 MiB of L1 covers far more than any real disk. */
-#define MAX_TABLE_BYTES (32ull << 20)
-#define MAX_FILE_OFFSET (1ull << 56)
-
-struct l2_slot {
-	uint64_t offset; /* host offset of the table; 0 = empty slot */
-	uint64_t used;	 /* LRU stamp */
-	uint64_t *table; /* big-endian entries as on disk */
-};
-
-struct qcow2 {
-	int fd;
-	bool writable;
-	uint32_t version;
-	uint32_t cluster_bits;
-	uint64_t cluster_size;
-	uint64_t size;
-	uint32_t l1_size;
-	uint64_t l1_offset;
-	uint64_t *l1; /* host order */
-	uint64_t rt_offset;
-	uint64_t rt_entries;
-	uint64_t *rt; /* host order */
-	uint32_t refcount_bits;
-	uint32_t refcount_order; /* refcount_bits = 1 << refcount_order */
-	uint64_t next_free;	 /* allocations append at the end of the file */
-	struct l2_slot l2[QCOW2_L2_CACHE];
-	uint64_t clock;
-	uint8_t *cbuf; /* one cluster of compressed input */
-	uint8_t *dbuf; /* one cluster of output */
-	/* The backing image: a qcow2 or a raw fd (backing_fd >= 0). */
-	struct qcow2 *backing;
-	int backing_fd;
-	uint64_t backing_size;
-};
+#include "util/io.h"
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -81,42 +36,6 @@ static uint64_t be64(const uint8_t *p)
 	uint64_t v;
 	memcpy(&v, p, 8);
 	return be64toh(v);
-}
-
-static int pread_full(int fd, void *buf, size_t len, uint64_t off)
-{
-	uint8_t *p = buf;
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0) { /* past the end of file reads as zeros */
-			memset(p, 0, len);
-			return 0;
-		}
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 bool qcow2_probe(int fd)
@@ -147,138 +66,15 @@ static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
-/* ---- refcounts ---- */
-
-static int refcount_get(struct qcow2 *q, uint64_t host, uint64_t *rc)
-{
-	uint64_t cl = host >> q->cluster_bits;
-	uint32_t block_bits = q->cluster_bits + 3 - q->refcount_order;
-	uint64_t idx = cl >> block_bits, in = cl & ((1ull << block_bits) - 1), bo;
-	uint8_t b[8];
-	int r;
-
-	*rc = 0;
-	if (idx >= q->rt_entries || !(q->rt[idx] & RT_OFFSET))
-		return 0;
-	bo = q->rt[idx] & RT_OFFSET;
-	if (q->refcount_bits != 16)
-		return -ENOTSUP;
-	r = pread_full(q->fd, b, 2, bo + in * 2);
-	if (r)
-		return r;
-	*rc = (uint64_t)b[0] << 8 | b[1];
-	return 0;
-}
-
-static int alloc_cluster(struct qcow2 *q, uint64_t *host);
-
-/* Writes one refcount; allocates its refcount block when missing. */
-static int refcount_set(struct qcow2 *q, uint64_t host, uint64_t rc)
-{
-	uint64_t cl = host >> q->cluster_bits;
-	uint32_t block_bits = q->cluster_bits + 3 - q->refcount_order;
-	uint64_t idx = cl >> block_bits, in = cl & ((1ull << block_bits) - 1);
-	uint8_t b[2];
-	int r;
-
-	if (q->refcount_bits != 16 || rc > 0xffff)
-		return -ENOTSUP;
-	if (idx >= q->rt_entries)
-		return -ENOSPC; /* a full refcount table is not grown yet */
-	if (!(q->rt[idx] & RT_OFFSET)) {
-		/*
-		 * The new block goes at the end of the file; it covers itself when it
-		 * falls in its own range, else its refcount lands in another block.
-		 */
-		uint64_t blk = q->next_free, be;
-		uint8_t *z = calloc(1, q->cluster_size);
-		if (!z)
-			return -ENOMEM;
-		q->next_free += q->cluster_size;
-		r = pwrite_full(q->fd, z, q->cluster_size, blk);
-		free(z);
-		if (r)
-			return r;
-		if (fdatasync(q->fd) < 0)
-			return -errno;
-		q->rt[idx] = blk;
-		be = htobe64(blk);
-		r = pwrite_full(q->fd, &be, 8, q->rt_offset + idx * 8);
-		if (r)
-			return r;
-		r = refcount_set(q, blk, 1);
-		if (r)
-			return r;
-	}
-	b[0] = (uint8_t)(rc >> 8);
-	b[1] = (uint8_t)rc;
-	return pwrite_full(q->fd, b, 2, (q->rt[idx] & RT_OFFSET) + in * 2);
-}
-
-/* Adds delta to every cluster overlapping [host, host + len). */
-static int refcount_add(struct qcow2 *q, uint64_t host, uint64_t len, int delta)
-{
-	uint64_t first = host & ~(q->cluster_size - 1), c;
-	for (c = first; c < host + len; c += q->cluster_size) {
-		uint64_t rc;
-		int r = refcount_get(q, c, &rc);
-		if (r)
-			return r;
-		if (delta < 0 && rc == 0)
-			return -EIO; /* freeing a free cluster: the image is inconsistent */
-		r = refcount_set(q, c, rc + (uint64_t)(int64_t)delta);
-		if (r)
-			return r;
-	}
-	return 0;
-}
-
-/* A new zero-refcount cluster at the end of the file, its refcount set to 1. */
-static int alloc_cluster(struct qcow2 *q, uint64_t *host)
-{
-	uint64_t c = q->next_free;
-	int r;
-
-	if (c >= MAX_FILE_OFFSET)
-		return -ENOSPC;
-	q->next_free += q->cluster_size;
-	r = refcount_set(q, c, 1);
-	if (r)
-		return r;
-	*host = c;
-	return 0;
-}
-
 /* ---- L2 cache ---- */
 
-static int l2_get(struct qcow2 *q, uint64_t off, struct l2_slot **out)
+static int l2_get(struct qcow2 *q, uint64_t off, struct qcow2_slot **out)
 {
-	struct l2_slot *victim = &q->l2[0];
-	size_t i;
-	int r;
-
-	for (i = 0; i < QCOW2_L2_CACHE; i++) {
-		if (q->l2[i].offset == off) {
-			q->l2[i].used = ++q->clock;
-			*out = &q->l2[i];
-			return 0;
-		}
-		if (q->l2[i].used < victim->used)
-			victim = &q->l2[i];
-	}
-	/* Entries are written through, so eviction never writes. */
-	victim->offset = 0;
-	r = pread_full(q->fd, victim->table, q->cluster_size, off);
-	if (r)
-		return r;
-	victim->offset = off;
-	victim->used = ++q->clock;
-	*out = victim;
-	return 0;
+	return qcow2_cache_get(q, q->l2, QCOW2_L2_CACHE, off, out);
 }
 
 /* The L2 entry of guest offset vo (0 if no table); slot/index for updates. */
-static int lookup(struct qcow2 *q, uint64_t vo, uint64_t *entry, struct l2_slot **slot,
+static int lookup(struct qcow2 *q, uint64_t vo, uint64_t *entry, struct qcow2_slot **slot,
 		  uint64_t *index)
 {
 	uint64_t l2_mask = (1ull << (q->cluster_bits - 3)) - 1;
@@ -298,23 +94,26 @@ static int lookup(struct qcow2 *q, uint64_t vo, uint64_t *entry, struct l2_slot 
 	r = l2_get(q, l2o, slot);
 	if (r)
 		return r;
-	*entry = be64toh((*slot)->table[*index]);
+	*entry = be64toh(((uint64_t *)(*slot)->data)[*index]);
 	return 0;
 }
 
 /* ---- reading ---- */
 
+/* Past the backing file's end (an image grown beyond it), zeros. */
 static int backing_read(struct qcow2 *q, uint8_t *buf, size_t len, uint64_t off)
 {
+	uint64_t bsize = q->backing ? q->backing->size : q->backing_size;
 	size_t n;
-	if (q->backing)
-		return qcow2_read(q->backing, buf, len, off);
-	if (q->backing_fd < 0 || off >= q->backing_size) {
+
+	if ((!q->backing && q->backing_fd < 0) || off >= bsize) {
 		memset(buf, 0, len);
 		return 0;
 	}
-	n = (size_t)(q->backing_size - off < len ? q->backing_size - off : len);
+	n = (size_t)(bsize - off < len ? bsize - off : len);
 	memset(buf + n, 0, len - n);
+	if (q->backing)
+		return qcow2_read(q->backing, buf, n, off);
 	return pread_full(q->backing_fd, buf, n, off);
 }
 
@@ -353,14 +152,15 @@ static int read_compressed(struct qcow2 *q, uint64_t entry, uint8_t *out)
 static int read_in_cluster(struct qcow2 *q, uint8_t *buf, size_t n, uint64_t vo)
 {
 	uint64_t entry, index, in = vo & (q->cluster_size - 1), host;
-	struct l2_slot *slot;
+	struct qcow2_slot *slot;
 	int r = lookup(q, vo, &entry, &slot, &index);
 
 	if (r)
 		return r;
 	if (entry & OFLAG_COMPRESSED) {
 		r = read_compressed(q, entry, q->dbuf);
-		if (!r)
+		/* A copy-on-write reads the whole cluster into dbuf itself. */
+		if (!r && buf != q->dbuf + in)
 			memcpy(buf, q->dbuf + in, n);
 		return r;
 	}
@@ -403,7 +203,7 @@ int qcow2_read(struct qcow2 *q, void *buf, size_t len, uint64_t off)
 static int set_l2(struct qcow2 *q, uint64_t vo, uint64_t val)
 {
 	uint64_t l1i = vo >> (2 * q->cluster_bits - 3), entry, index, be;
-	struct l2_slot *slot;
+	struct qcow2_slot *slot;
 	int r = lookup(q, vo, &entry, &slot, &index);
 
 	if (r)
@@ -413,7 +213,9 @@ static int set_l2(struct qcow2 *q, uint64_t vo, uint64_t val)
 		uint8_t *z = calloc(1, q->cluster_size);
 		if (!z)
 			return -ENOMEM;
-		r = alloc_cluster(q, &t);
+		r = qcow2_alloc_cluster(q, &t);
+		if (!r)
+			r = qcow2_meta_add(q, t, 1);
 		if (!r)
 			r = pwrite_full(q->fd, z, q->cluster_size, t);
 		free(z);
@@ -426,12 +228,14 @@ static int set_l2(struct qcow2 *q, uint64_t vo, uint64_t val)
 		r = pwrite_full(q->fd, &be, 8, q->l1_offset + l1i * 8);
 		if (r)
 			return r;
+		/* A reused cluster may have been cached as something else: read it afresh. */
+		qcow2_cache_forget(q->l2, QCOW2_L2_CACHE, t);
 		r = l2_get(q, t, &slot);
 		if (r)
 			return r;
 	}
-	slot->table[index] = htobe64(val);
-	return pwrite_full(q->fd, &slot->table[index], 8, slot->offset + index * 8);
+	((uint64_t *)slot->data)[index] = htobe64(val);
+	return pwrite_full(q->fd, (uint64_t *)slot->data + index, 8, slot->offset + index * 8);
 }
 
 /* Drops the host storage an L2 entry held (after the entry no longer points at it). */
@@ -441,25 +245,41 @@ static int release(struct qcow2 *q, uint64_t entry)
 		uint32_t x = 62 - (q->cluster_bits - 8);
 		uint64_t host = entry & ((1ull << x) - 1);
 		uint64_t sectors = ((entry >> x) & ((1ull << (q->cluster_bits - 8)) - 1)) + 1;
-		return refcount_add(q, host & ~511ull, sectors * 512, -1);
+		return qcow2_refcount_add(q, host & ~511ull, sectors * 512, -1);
 	}
 	if (entry & L2E_OFFSET)
-		return refcount_add(q, entry & L2E_OFFSET, q->cluster_size, -1);
+		return qcow2_refcount_add(q, entry & L2E_OFFSET, q->cluster_size, -1);
 	return 0;
 }
 
-static int write_in_cluster(struct qcow2 *q, const uint8_t *buf, size_t n, uint64_t vo)
+/* Clusters of one write that got new storage, waiting for their L2 entries. */
+#define WRITE_BATCH 128
+
+struct pending {
+	uint64_t vo, host, old; /* guest cluster, its new cluster, the entry it replaces */
+};
+
+/*
+ * Writes part of one guest cluster: in place when the cluster is the image's
+ * own, else into a new cluster (the old contents around the new bytes), noted
+ * in *p for commit() to point the table at.
+ */
+static int write_in_cluster(struct qcow2 *q, const uint8_t *buf, size_t n, uint64_t vo,
+			    struct pending *p, bool *queued)
 {
 	uint64_t entry, index, in = vo & (q->cluster_size - 1), host;
-	struct l2_slot *slot;
+	struct qcow2_slot *slot;
+	const uint8_t *data = buf;
 	int r = lookup(q, vo, &entry, &slot, &index);
 
+	*queued = false;
 	if (r)
 		return r;
 	host = entry & L2E_OFFSET;
 	if (!(entry & OFLAG_COMPRESSED) && host && (entry & OFLAG_COPIED) &&
 	    !(q->version >= 3 && (entry & OFLAG_ZERO))) {
-		if (!aligned(q, host))
+		/* A data cluster that is also a table: corrupt; never write over metadata. */
+		if (!aligned(q, host) || host >= MAX_FILE_OFFSET || qcow2_is_meta(q, host))
 			return -EIO;
 		return pwrite_full(q->fd, buf, n, host + in);
 	}
@@ -468,37 +288,71 @@ static int write_in_cluster(struct qcow2 *q, const uint8_t *buf, size_t n, uint6
 		r = read_in_cluster(q, q->dbuf, q->cluster_size, vo - in);
 		if (r)
 			return r;
+		memcpy(q->dbuf + in, buf, n);
+		data = q->dbuf;
 	}
-	memcpy(q->dbuf + in, buf, n);
-	r = alloc_cluster(q, &host);
+	r = qcow2_alloc_cluster(q, &host);
+	if (!r)
+		r = pwrite_full(q->fd, data, q->cluster_size, host);
 	if (r)
 		return r;
-	r = pwrite_full(q->fd, q->dbuf, q->cluster_size, host);
-	/* Data and refcount reach the disk before any table points at them. */
-	if (!r && fdatasync(q->fd) < 0)
-		r = -errno;
-	if (!r)
-		r = set_l2(q, vo, host | OFLAG_COPIED);
-	if (r || !(entry & (L2E_OFFSET | OFLAG_COMPRESSED)))
+	*p = (struct pending){vo - in, host, entry};
+	*queued = true;
+	return 0;
+}
+
+/*
+ * Points the tables at a batch of new clusters: their data and refcounts
+ * reach the disk before any table points at them, and the new entries before
+ * an old cluster can be counted free. Two syncs per batch, not per cluster.
+ */
+static int commit(struct qcow2 *q, const struct pending *p, unsigned n)
+{
+	bool release_any = false;
+	int r = 0;
+
+	if (n && fdatasync(q->fd) < 0)
+		return -errno;
+	for (unsigned i = 0; !r && i < n; i++) {
+		r = set_l2(q, p[i].vo, p[i].host | OFLAG_COPIED);
+		release_any |= (p[i].old & (L2E_OFFSET | OFLAG_COMPRESSED)) != 0;
+	}
+	if (r || !release_any)
 		return r;
-	/* The new L2 entry is stable before the old cluster can be counted free. */
 	if (fdatasync(q->fd) < 0)
 		return -errno;
-	return release(q, entry);
+	for (unsigned i = 0; !r && i < n; i++)
+		r = release(q, p[i].old);
+	return r;
 }
 
 int qcow2_write(struct qcow2 *q, const void *buf, size_t len, uint64_t off)
 {
+	struct pending batch[WRITE_BATCH];
 	const uint8_t *p = buf;
+	unsigned nb = 0;
 	int r = q->writable ? check_range(q, off, len) : -EROFS;
 
 	while (!r && len) {
 		uint64_t in = off & (q->cluster_size - 1);
 		size_t n = (size_t)(q->cluster_size - in < len ? q->cluster_size - in : len);
-		r = write_in_cluster(q, p, n, off);
+		bool queued;
+
+		r = write_in_cluster(q, p, n, off, &batch[nb], &queued);
+		nb += queued;
+		if (!r && nb == WRITE_BATCH) {
+			r = commit(q, batch, nb);
+			nb = 0;
+		}
 		p += n;
 		off += n;
 		len -= n;
+	}
+	/* What was written before an error still gets its table entries. */
+	if (nb) {
+		int c = commit(q, batch, nb);
+
+		r = r ? r : c;
 	}
 	return r;
 }
@@ -518,7 +372,7 @@ static int zero_bytes(struct qcow2 *q, uint64_t off, uint64_t len)
 static int zero_cluster(struct qcow2 *q, uint64_t vo)
 {
 	uint64_t entry, index;
-	struct l2_slot *slot;
+	struct qcow2_slot *slot;
 	int r = lookup(q, vo, &entry, &slot, &index);
 
 	if (r)
@@ -584,7 +438,10 @@ void qcow2_close(struct qcow2 *q)
 	if (q->backing_fd >= 0)
 		close(q->backing_fd);
 	for (i = 0; i < QCOW2_L2_CACHE; i++)
-		free(q->l2[i].table);
+		free(q->l2[i].data);
+	for (i = 0; i < QCOW2_RB_CACHE; i++)
+		free(q->rb[i].data);
+	free(q->meta);
 	free(q->l1);
 	free(q->rt);
 	free(q->cbuf);
@@ -706,7 +563,8 @@ static int open_chain(int fd, const char *path, bool writable, struct chain *ch,
 	q->l1_size = be32(h + 36);
 	q->l1_offset = be64(h + 40);
 	q->rt_offset = be64(h + 48);
-	q->rt_entries = (uint64_t)be32(h + 56) * q->cluster_size / 8;
+	q->rt_clusters = be32(h + 56);
+	q->rt_entries = (uint64_t)q->rt_clusters * q->cluster_size / 8;
 	nb_snap = be32(h + 60);
 	if (q->version >= 3) {
 		incompat = be64(h + 72);
@@ -768,8 +626,6 @@ static int open_chain(int fd, const char *path, bool writable, struct chain *ch,
 	if (writable && (incompat & INCOMPAT_DIRTY))
 		BAD("qcow2 image is dirty (lazy refcounts); repair it with 'qemu-img check -r "
 		    "all'");
-	if (writable && q->refcount_bits != 16)
-		BAD("writing qcow2 with %u-bit refcounts is not supported", q->refcount_bits);
 	if (writable && nb_snap)
 		BAD("writing qcow2 images with internal snapshots is not supported");
 	if (bf_off) {
@@ -780,6 +636,10 @@ static int open_chain(int fd, const char *path, bool writable, struct chain *ch,
 		bname[bf_size] = 0;
 		if (strlen(bname) != bf_size)
 			BAD("qcow2 backing file name contains NUL");
+		/* Errors name the file on one line: no control characters in it. */
+		for (i = 0; i < bf_size; i++)
+			if ((uint8_t)bname[i] < 0x20 || bname[i] == 0x7f)
+				BAD("qcow2 backing file name contains control characters");
 	}
 	q->l1 = calloc(q->l1_size ? q->l1_size : 1, 8);
 	q->rt = calloc(q->rt_entries, 8);
@@ -788,8 +648,13 @@ static int open_chain(int fd, const char *path, bool writable, struct chain *ch,
 	if (!q->l1 || !q->rt || !q->cbuf || !q->dbuf)
 		BAD("out of memory");
 	for (i = 0; i < QCOW2_L2_CACHE; i++) {
-		q->l2[i].table = malloc(q->cluster_size);
-		if (!q->l2[i].table)
+		q->l2[i].data = malloc(q->cluster_size);
+		if (!q->l2[i].data)
+			BAD("out of memory");
+	}
+	for (i = 0; i < QCOW2_RB_CACHE; i++) {
+		q->rb[i].data = malloc(q->cluster_size);
+		if (!q->rb[i].data)
 			BAD("out of memory");
 	}
 	if (pread_full(fd, q->l1, (size_t)q->l1_size * 8, q->l1_offset) ||
@@ -801,9 +666,6 @@ static int open_chain(int fd, const char *path, bool writable, struct chain *ch,
 		o = q->l1[i] & L1E_OFFSET;
 		if (o && (!aligned(q, o) || o + q->cluster_size > file_size))
 			BAD("qcow2 L1 entry %zu points outside the file", i);
-		if (o && (overlaps(o, q->cluster_size, q->l1_offset, (uint64_t)q->l1_size * 8) ||
-			  overlaps(o, q->cluster_size, q->rt_offset, q->rt_entries * 8)))
-			BAD("qcow2 L2 table %zu overlaps the L1 or refcount table", i);
 	}
 	for (i = 0; i < q->rt_entries; i++) {
 		uint64_t o;
@@ -812,6 +674,9 @@ static int open_chain(int fd, const char *path, bool writable, struct chain *ch,
 		if (o && (!aligned(q, o) || o + q->cluster_size > file_size))
 			BAD("qcow2 refcount block %zu points outside the file", i);
 	}
+	/* No two structures may share a cluster (an L2 table on a refcount block, ...). */
+	if (qcow2_meta_build(q, err, errlen))
+		goto fail;
 	q->next_free = (file_size + q->cluster_size - 1) & ~(q->cluster_size - 1);
 	if (writable && autoclear) {
 		/* Extensions we do not maintain (bitmaps, ...) must be invalidated. */
@@ -866,7 +731,15 @@ static int img_write(void *q, const void *buf, size_t len, uint64_t off)
 	return qcow2_write(q, buf, len, off);
 }
 
-static int img_write_zeroes(void *q, uint64_t off, uint64_t len)
+static int img_aio_create(const struct disk_image *im, unsigned depth, enum aio_engine engine,
+			  struct aio **out)
+{
+	/* Metadata has one user, the device thread: requests run there, in order. */
+	return aio_create_image(out, im, depth);
+}
+
+/* Whole clusters are freed either way (the zero flag or deallocation keeps no storage). */
+static int img_write_zeroes(void *q, uint64_t off, uint64_t len, bool unmap)
 {
 	return qcow2_write_zeroes(q, off, len);
 }
@@ -881,6 +754,11 @@ static int img_flush(void *q)
 	return qcow2_flush(q);
 }
 
+static int img_resize(void *q, uint64_t size)
+{
+	return qcow2_resize(q, size);
+}
+
 static void img_close(void *q)
 {
 	qcow2_close(q);
@@ -888,10 +766,12 @@ static void img_close(void *q)
 
 const struct disk_image_ops qcow2_image_ops = {
 	.name = "qcow2",
+	.aio_create = img_aio_create,
 	.read = img_read,
 	.write = img_write,
 	.write_zeroes = img_write_zeroes,
 	.discard = img_discard,
 	.flush = img_flush,
+	.resize = img_resize,
 	.close = img_close,
 };

@@ -31,6 +31,11 @@ int qcow2_write(struct qcow2 *q, const void *buf, size_t len, uint64_t off);
 int qcow2_write_zeroes(struct qcow2 *q, uint64_t off, uint64_t len);
 int qcow2_discard(struct qcow2 *q, uint64_t off, uint64_t len);
 int qcow2_flush(struct qcow2 *q);
+/*
+ * Grows the virtual size (the L1 table moves to a larger one when it must);
+ * shrinking is -ENOTSUP, a read-only image -EROFS.
+ */
+int qcow2_resize(struct qcow2 *q, uint64_t size);
 /* The fds of the image and its backing chain (at most 1 + QCOW2_MAX_BACKING); returns the count. */
 unsigned qcow2_fds(const struct qcow2 *q, int *fds);
 

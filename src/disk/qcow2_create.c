@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/io.h"
+
 #define CB 16
 #define CS (1ull << CB)
 
@@ -130,18 +132,11 @@ int qcow2_create(const char *path, uint64_t size, const char *backing, char *err
 		free(img);
 		return -1;
 	}
-	for (size_t done = 0; done < nclusters * CS;) {
-		ssize_t n = write(fd, img + done, nclusters * CS - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = -1;
-			break;
-		}
-		done += (size_t)n;
-	}
-	if (r || fsync(fd) < 0) {
-		snprintf(err, errlen, "'%s': %s", path, strerror(errno));
+	r = write_full(fd, img, nclusters * CS);
+	if (!r && fsync(fd) < 0)
+		r = -errno;
+	if (r) {
+		snprintf(err, errlen, "'%s': %s", path, strerror(-r));
 		r = -1;
 		unlink(path);
 	}

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * virtio-blk (device id 2): reads, writes, flush, GET_ID, discard and
- * write-zeroes on a raw image. Every request is checked against the chain's
- * shape and the disk's size before any I/O; a bad one gets an error status.
+ * write-zeroes on a disk image of any format (src/disk/image.h). Every request is checked against
+ * the chain's shape and the disk's size before any I/O; a bad one gets an error status.
  */
 #define _GNU_SOURCE
 #include "devices/virtio/blk.h"
@@ -11,16 +11,12 @@
 #include "util/log.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/falloc.h>
 #include <stddef.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define SECTOR		512ull
 #define SEG_MAX		126 /* data segments per request (queue size minus header/status) */
@@ -108,73 +104,28 @@ static bool in_range(const struct blk *b, uint64_t sector, uint64_t bytes)
 	return sector <= sectors && bytes / SECTOR <= sectors - sector;
 }
 
-/* Zeroes a range on a file system without FALLOC_FL_ZERO_RANGE (tmpfs, some network fs). */
-static int write_zeroes_slow(int fd, uint64_t pos, uint64_t len)
-{
-	static const uint8_t zero[64 * 1024];
-
-	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)pos, (off_t)len) == 0)
-		return 0; /* a hole reads back as zeroes */
-	while (len) {
-		ssize_t r = pwrite(fd, zero, len < sizeof(zero) ? len : sizeof(zero), (off_t)pos);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		pos += (uint64_t)r;
-		len -= (uint64_t)r;
-	}
-	return 0;
-}
-
 static uint8_t discard_or_zero(struct blk *b, const struct virtq *q, uint32_t type, uint64_t nbytes)
 {
+	const struct disk_image *im = &b->disk.image;
 	struct virtio_blk_discard_write_zeroes seg;
-	uint64_t n = nbytes / sizeof(seg);
+	uint64_t n = nbytes / sizeof(seg), pos, len;
 
 	if (b->disk.read_only)
 		return VIRTIO_BLK_S_IOERR;
 	if (n == 0 || n > MAX_DISCARD_SEG || nbytes % sizeof(seg))
 		return VIRTIO_BLK_S_UNSUPP;
 	for (uint64_t i = 0; i < n; i++) {
-		int mode;
-
 		if (virtq_chain_read(q, &b->chain, HDR_LEN + i * sizeof(seg), &seg, sizeof(seg)) !=
 		    sizeof(seg))
 			return VIRTIO_BLK_S_IOERR;
 		if (!in_range(b, seg.sector, (uint64_t)seg.num_sectors * SECTOR))
 			return VIRTIO_BLK_S_IOERR;
-		if (b->disk.image.ops) {
-			/* The format maps the range: a discard frees clusters, reading zeros. */
-			const struct disk_image *im = &b->disk.image;
-			uint64_t pos = seg.sector * SECTOR,
-				 len = (uint64_t)seg.num_sectors * SECTOR;
-
-			if ((type == VIRTIO_BLK_T_DISCARD
-				     ? im->ops->discard(im->img, pos, len)
-				     : im->ops->write_zeroes(im->img, pos, len)))
-				return VIRTIO_BLK_S_IOERR;
-			continue;
-		}
-		if (type == VIRTIO_BLK_T_DISCARD) {
-			if (!b->disk.sparse)
-				continue; /* discard is a hint: nothing to do on a dense image */
-			mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
-		} else if ((seg.flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP) && b->disk.sparse) {
-			mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
-		} else {
-			mode = FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
-		}
-		if (fallocate(b->disk.fd, mode, (off_t)(seg.sector * SECTOR),
-			      (off_t)((uint64_t)seg.num_sectors * SECTOR)) == 0)
-			continue;
-		if (errno != EOPNOTSUPP && errno != ENOSYS)
-			return VIRTIO_BLK_S_IOERR;
-		if (type == VIRTIO_BLK_T_DISCARD)
-			continue; /* a hint the file system cannot take */
-		if (write_zeroes_slow(b->disk.fd, seg.sector * SECTOR,
-				      (uint64_t)seg.num_sectors * SECTOR))
+		pos = seg.sector * SECTOR;
+		len = (uint64_t)seg.num_sectors * SECTOR;
+		if (type == VIRTIO_BLK_T_DISCARD
+			    ? im->ops->discard(im->img, pos, len)
+			    : im->ops->write_zeroes(im->img, pos, len,
+						    seg.flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP))
 			return VIRTIO_BLK_S_IOERR;
 	}
 	return VIRTIO_BLK_S_OK;
@@ -263,7 +214,7 @@ static void handle(struct virtio_device *d, struct blk *b, const struct virtq *q
 	}
 	case VIRTIO_BLK_T_DISCARD:
 	case VIRTIO_BLK_T_WRITE_ZEROES:
-		/* fallocate is quick and rare: done on the device thread. */
+		/* Quick and rare (fallocate, or a few metadata writes): on the device thread. */
 		status = discard_or_zero(b, q, hdr.type & ~VIRTIO_BLK_T_BARRIER, data_out);
 		break;
 	default:
@@ -343,27 +294,20 @@ static void blk_reset(struct virtio_device *d)
 static void blk_destroy(struct virtio_device *d)
 {
 	struct blk *b = d->priv;
+	const struct disk_image *im = &b->disk.image;
+	int r;
 
 	aio_destroy(b->aio);
-	if (b->disk.image.ops) {
-		if (!b->disk.read_only && b->disk.image.ops->flush(b->disk.image.img))
-			log_warn("virtio-blk: flushing the disk on stop failed");
-		b->disk.image.ops->close(b->disk.image.img); /* closes the fds too */
-		free(b);
-		return;
-	}
 	/* An orderly stop leaves every completed write on stable storage. */
-	if (b->disk.fd >= 0 && !b->disk.read_only && fdatasync(b->disk.fd))
-		log_warn("virtio-blk: flushing the disk on stop: %s", strerror(errno));
-	if (b->disk.fd >= 0)
-		close(b->disk.fd);
+	if (!b->disk.read_only && (r = im->ops->flush(im->img)))
+		log_warn("virtio-blk: flushing the disk on stop: %s", strerror(-r));
+	im->ops->close(im->img); /* closes its fds too */
 	free(b);
 }
 
 int virtio_blk_resize(struct virtio_device *d, uint64_t new_size)
 {
 	struct blk *b = d->priv;
-	struct stat st;
 	int r = 0;
 
 	if (new_size % SECTOR)
@@ -373,10 +317,8 @@ int virtio_blk_resize(struct virtio_device *d, uint64_t new_size)
 		r = -EROFS;
 	else if (new_size < b->disk.size)
 		r = -ERANGE; /* shrinking would cut off what the guest wrote */
-	else if (b->disk.image.ops || fstat(b->disk.fd, &st) || !S_ISREG(st.st_mode))
-		r = -ENOTSUP; /* a block device's size is not ours; growing qcow2 is not done */
-	else if (ftruncate(b->disk.fd, (off_t)new_size))
-		r = -errno;
+	else
+		r = b->disk.image.ops->resize(b->disk.image.img, new_size);
 	if (r == 0 && new_size != b->disk.size) {
 		b->disk.size = new_size;
 		b->cfg.capacity = new_size / SECTOR;
@@ -437,8 +379,7 @@ int virtio_blk_create(struct virtio_device *d, const struct guest_memory *mem, c
 		return -ENOMEM;
 	b->disk = *disk;
 	/* The engine keeps a pointer to the image: the device's own copy. */
-	r = b->disk.image.ops ? aio_create_image(&b->aio, &b->disk.image, BLK_INFLIGHT)
-			      : aio_create(&b->aio, disk->fd, BLK_INFLIGHT, disk->engine);
+	r = b->disk.image.ops->aio_create(&b->disk.image, BLK_INFLIGHT, disk->engine, &b->aio);
 	if (r) {
 		free(b);
 		return r;

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "util/io.h"
+
 #define RXQ	     0
 #define TXQ	     1
 #define CHUNK	     4096
@@ -30,22 +32,6 @@ struct console {
 static struct console *to_console(struct virtio_device *d)
 {
 	return d->priv;
-}
-
-/* Writes all of buf (a console blocks like a terminal); false when the output is gone. */
-static bool write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return true;
 }
 
 static void transmit(struct virtio_device *d)
@@ -66,8 +52,11 @@ static void transmit(struct virtio_device *d)
 
 			if (!n)
 				break;
-			/* An output that went away drops what follows; the guest never waits. */
-			if (c->io.out_fd >= 0 && !write_all(c->io.out_fd, buf, n))
+			/*
+			 * Written whole (a console blocks like a terminal); an output
+			 * that went away drops what follows: the guest never waits.
+			 */
+			if (c->io.out_fd >= 0 && write_full(c->io.out_fd, buf, n))
 				c->io.out_fd = -1;
 			off += n;
 		}

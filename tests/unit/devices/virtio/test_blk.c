@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_ring.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 
 #include "devices/virtio/blk.h"
 #include "disk/qcow2.h"
+#include "disk/raw.h"
 #include "virtio_driver.h"
 
 #define DISK_SECTORS 64
@@ -48,7 +50,8 @@ static int make_disk(bool ro, int filled)
 	/* A file that cannot grow: writes past its end fail as on a full host disk. */
 	if (filled < DISK_SECTORS && fcntl(disk_fd, F_ADD_SEALS, F_SEAL_GROW) < 0)
 		return -1;
-	disk.fd = disk_fd;
+	if (raw_image_open(disk_fd, true, &disk.image))
+		return -1;
 	memcpy(disk.id, "test-disk-id", 12);
 	if (vdrv_init(&drv, 4u << 20) || virtio_blk_create(&dev, &drv.mem, &disk))
 		return -1;
@@ -139,6 +142,37 @@ static void test_config(void **state)
 	assert_true(c.seg_max > 0);
 	assert_true(dev.ops->features & (1u << VIRTIO_BLK_F_FLUSH));
 	assert_false(dev.ops->features & (1u << VIRTIO_BLK_F_RO));
+}
+
+static int config_changes;
+
+static void on_config_changed(struct virtio_device *d)
+{
+	config_changes++;
+}
+
+/* disk resize grows the raw file and the capacity the driver reads; never shrinks. */
+static void test_resize(void **state)
+{
+	struct virtio_blk_config c;
+	uint8_t buf[512];
+
+	config_changes = 0;
+	dev.config_changed = on_config_changed;
+	assert_int_equal(virtio_blk_resize(&dev, (DISK_SECTORS + 8) * 512), 0);
+	assert_int_equal(lseek(disk_fd, 0, SEEK_END), (DISK_SECTORS + 8) * 512);
+	dev.ops->config_read(&dev, 0, (uint8_t *)&c, sizeof(c));
+	assert_int_equal(c.capacity, DISK_SECTORS + 8);
+	assert_int_equal(config_changes, 1);
+	/* The new sectors are the guest's now, and read as zeros. */
+	assert_int_equal(request(VIRTIO_BLK_T_IN, DISK_SECTORS + 7, buf, sizeof(buf), true, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_int_equal(buf[0], 0);
+	assert_int_equal(virtio_blk_resize(&dev, DISK_SECTORS * 512), -ERANGE);
+	assert_int_equal(virtio_blk_resize(&dev, (DISK_SECTORS + 8) * 512 + 1), -EINVAL);
+	assert_int_equal(lseek(disk_fd, 0, SEEK_END), (DISK_SECTORS + 8) * 512);
+	assert_int_equal(config_changes, 1);
+	dev.config_changed = NULL;
 }
 
 static void test_read(void **state)
@@ -253,6 +287,8 @@ static void test_read_only(void **state)
 			 VIRTIO_BLK_S_IOERR);
 	assert_int_equal(pread(disk_fd, back, 512, 512), 512);
 	assert_int_equal(back[0], 1); /* untouched */
+	assert_int_equal(virtio_blk_resize(&dev, (DISK_SECTORS + 8) * 512), -EROFS);
+	assert_int_equal(lseek(disk_fd, 0, SEEK_END), DISK_SECTORS * 512);
 	assert_int_equal(request(VIRTIO_BLK_T_IN, 1, buf, 512, true, NULL), VIRTIO_BLK_S_OK);
 }
 
@@ -335,7 +371,6 @@ static void test_qcow2(void **state)
 	assert_int_equal(qcow2_create(path, DISK_SECTORS * 512, NULL, err, sizeof(err)), 0);
 	fd = open(path, O_RDWR);
 	assert_int_equal(qcow2_open(fd, path, true, &q, err, sizeof(err)), 0);
-	disk.fd = fd;
 	disk.image = (struct disk_image){&qcow2_image_ops, q};
 	assert_int_equal(vdrv_init(&drv, 4u << 20), 0);
 	assert_int_equal(virtio_blk_create(&dev, &drv.mem, &disk), 0);
@@ -366,7 +401,14 @@ static void test_qcow2(void **state)
 			 VIRTIO_BLK_S_OK);
 	assert_memory_equal(back, buf, 1024);	      /* sectors 6, 7 */
 	assert_memory_equal(back + 1024, zero, 3072); /* 8..13 zeroed or discarded */
-	virtio_device_destroy(&dev);		      /* closes the image */
+	/* Grown through the format: the new sectors are there, reading zeros. */
+	assert_int_equal(virtio_blk_resize(&dev, (DISK_SECTORS + 8) * 512), 0);
+	memset(back, 0xff, sizeof(back));
+	assert_int_equal(request(VIRTIO_BLK_T_IN, DISK_SECTORS, back, sizeof(back), true, NULL),
+			 VIRTIO_BLK_S_OK);
+	assert_memory_equal(back, zero, sizeof(back));
+	assert_int_equal(virtio_blk_resize(&dev, DISK_SECTORS * 512), -ERANGE);
+	virtio_device_destroy(&dev); /* closes the image */
 	vdrv_destroy(&drv);
 
 	/* What the device wrote is in the image for the next user. */
@@ -374,6 +416,7 @@ static void test_qcow2(void **state)
 	assert_int_equal(qcow2_open(fd, path, false, &q, err, sizeof(err)), 0);
 	assert_int_equal(qcow2_read(q, back, 1024, 6 * 512), 0);
 	assert_memory_equal(back, buf, 1024);
+	assert_int_equal(qcow2_size(q), (DISK_SECTORS + 8) * 512);
 	qcow2_close(q);
 	unlink(path);
 }
@@ -394,7 +437,7 @@ int main(void)
 #define ENGINE_TESTS                                                                             \
 	RW(test_config), RW(test_read), RW(test_write_flush), RW(test_get_id),                   \
 		RW(test_discard_write_zeroes), RW(test_bad_requests), RW(test_malformed_chains), \
-		RW(test_many_in_flight), RW(test_reset_in_flight),                               \
+		RW(test_many_in_flight), RW(test_reset_in_flight), RW(test_resize),              \
 		cmocka_unit_test_setup_teardown(test_read_only, setup_ro, teardown),             \
 		cmocka_unit_test_setup_teardown(test_host_errors, setup_short, teardown)
 	const struct CMUnitTest pool[] = {ENGINE_TESTS};

@@ -15,6 +15,7 @@
 #include "devices/virtio/blk.h"
 #include "devices/virtio/rng.h"
 #include "devices/virtio/worker.h"
+#include "disk/raw.h"
 #include "virtio_driver.h"
 
 static struct vdrv drv;
@@ -92,11 +93,12 @@ static void test_blk_async(void **state)
 	struct vdrv_buf b[3] = {{0, sizeof(hdr), false}, {0, 512, true}, {0, 1, true}};
 	uint8_t sec[512];
 	uint32_t len;
+	int fd = memfd_create("disk", 0);
 
-	disk.fd = memfd_create("disk", 0);
 	memset(sec, 0x42, sizeof(sec));
-	assert_int_equal(ftruncate(disk.fd, 1 << 20), 0);
-	assert_int_equal(pwrite(disk.fd, sec, 512, 1024), 512);
+	assert_int_equal(ftruncate(fd, 1 << 20), 0);
+	assert_int_equal(pwrite(fd, sec, 512, 1024), 512);
+	assert_int_equal(raw_image_open(fd, true, &disk.image), 0);
 	assert_int_equal(vdrv_init(&drv, 4u << 20), 0);
 	assert_int_equal(virtio_blk_create(&dev, &drv.mem, &disk), 0);
 	start();

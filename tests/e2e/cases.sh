@@ -964,6 +964,148 @@ if want nosandbox-rwdisk; then
 	fi
 fi
 
+# ---------------------------------------------------------------- qcow2 (issue 19)
+# qemu-img check's exit status: 0 clean, 1 not checked (an internal error), 2 corruption,
+# 3 leaked clusters only (harmless: space, not data), 63 the format cannot be checked.
+# qcow2_check IMG OUT: run it on IMG (its report to OUT), print its exit status.
+qcow2_check() {
+	qemu-img check "$1" >"$2" 2>&1
+	echo $?
+}
+
+# A guest's root on a qcow2 overlay (made by qemu-img) whose backing file is a copy of
+# root.ext4 (raw, named relative to the overlay): it boots, writes /rootwrite.txt on /,
+# remounts / read-only and powers off. Then qemu-img check is clean (exit 0), the backing
+# file is unchanged, and the file, with the backing file's own /etc/e2e-root, is in the
+# overlay flattened by qemu-img convert, read with debugfs.
+if want qcow2-root; then
+	d=$WORK/qcow2-root
+	mkdir -p "$d"
+	cp "$IMAGES/root.ext4" "$d/root.ext4"
+	back_sum=$(md5sum <"$d/root.ext4")
+	token=crosvm-qcow2-root-$(date +%s)-$$
+	if ! qemu-img create -q -f qcow2 -F raw -b root.ext4 "$d/overlay.qcow2" >"$d/create.out" 2>&1; then
+		fail qcow2-root "qemu-img create failed" "$d/create.out"
+	else
+		t0=$(elapsed)
+		vm "$d" "$BOOT_TIMEOUT" --rwroot "$d/overlay.qcow2" \
+			-p "quiet e2e=root e2e.rootwrite=$token" -i "$INITRD" "$KERNEL"
+		t1=$(elapsed)
+		ck=$(qcow2_check "$d/overlay.qcow2" "$d/check.out")
+		qemu-img convert -O raw "$d/overlay.qcow2" "$d/flat.raw" >"$d/convert.out" 2>&1
+		got=$(debugfs -R 'cat /rootwrite.txt' "$d/flat.raw" 2>/dev/null)
+		marker=$(debugfs -R 'cat /etc/e2e-root' "$d/flat.raw" 2>/dev/null)
+		same=$([ "$(md5sum <"$d/root.ext4")" = "$back_sum" ] && echo yes || echo no)
+		if has "$d/out" ROOT-OK && [ "$(value "$d/out" ROOT_FSTYPE)" = ext4 ] &&
+			[ "$(value "$d/out" ROOT_RO)" = no ] && [ "$(value "$d/out" ROOT_WRITE_RC)" = 0 ] &&
+			[ "$STATUS" = 0 ] && [ "$ck" = 0 ] && [ "$same" = yes ] && [ "$got" = "$token" ] &&
+			[ "$marker" = crosvm-e2e-rootfs ]; then
+			pass qcow2-root
+			echo "    (qcow2-root: boot to power-off $(since "$t0" "$t1")s; overlay $(wc -c <"$d/overlay.qcow2" | tr -d ' ') bytes)"
+		else
+			fail qcow2-root "ROOT_FSTYPE='$(value "$d/out" ROOT_FSTYPE)' ROOT_RO='$(value "$d/out" ROOT_RO)' ROOT_WRITE_RC='$(value "$d/out" ROOT_WRITE_RC)', exit status $(status_text "$STATUS"), qemu-img check exit $ck, backing file unchanged: $same, debugfs read '$got' (want '$token') and marker '$marker'" \
+				"$d/check.out" "$d/convert.out" "$d/out" "$d/err"
+		fi
+	fi
+fi
+
+# qcow2_kill NAME HOW: a guest (e2e=qcow2w) writes 256 KiB rounds, each flushed, to a
+# 64 MiB qcow2 data disk made by crosvm create_qcow2; once round 3 is reported, crosvm is
+# ended by HOW while the guest goes on writing:
+#   KILL, TERM  that signal to the VMM process
+#   stop        crosvm stop SOCK
+#   devkill     SIGKILL to the virtio-blk device process (crosvm stops the VM, exit 1)
+# Then, once every device process is gone: qemu-img check passes (exit 0; exit 3, leaked
+# clusters only, is allowed where the VMM or the device process was killed: a SIGKILL may
+# lose the last unflushed writes, never corrupt the image), each round the guest reported
+# flushed reads back as written from the qemu-img convert'ed image, and 60..64 MiB (never
+# written) reads as zeros.
+qcow2_kill() {
+	name=$1
+	how=$2
+	want "$name" || return 0
+	d=$WORK/$name
+	mkdir -p "$d"
+	img=$d/data.qcow2
+	sock=$d/vm.sock
+	if ! "$CROSVM" create_qcow2 "$img" 64M >"$d/create.out" 2>&1; then
+		fail "$name" "crosvm create_qcow2 failed" "$d/create.out"
+		return
+	fi
+	t0=$(elapsed)
+	timeout -k 5 $((BOOT_TIMEOUT + 30)) "$CROSVM" run -s "$sock" -p "quiet e2e=qcow2w" \
+		--rwdisk "$img" -i "$INITRD" "$KERNEL" </dev/null >"$d/out" 2>"$d/err" &
+	pid=$!
+	wait_for "$d/out" QW_ROUND=3 "$BOOT_TIMEOUT" "$pid"
+	ready=$?
+	vmm=$(crosvm_pid "$pid")
+	kids=$(cat /proc/"$vmm"/task/*/children 2>/dev/null)
+	blk=
+	for c in $kids; do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = virtio-blk ] && blk=$c
+	done
+	if [ "$ready" != 0 ] || [ -z "$blk" ]; then
+		kill -KILL "$vmm" 2>/dev/null
+		wait "$pid"
+		fail "$name" "the guest did not report round 3 (wait status $ready) or no virtio-blk process ('$blk')" "$d/out" "$d/err"
+		return
+	fi
+	t1=$(elapsed)
+	case "$how" in
+	KILL | TERM) kill -"$how" "$vmm" ;;
+	stop) "$CROSVM" stop "$sock" >"$d/stop.out" 2>&1 ;;
+	devkill) kill -KILL "$blk" ;;
+	esac
+	at=$(tr -d '\r' <"$d/out" | sed -n 's/^QW_ROUND=//p' | tail -n 1)
+	wait "$pid"
+	st=$?
+	st=$(timed_out "$t0" $((BOOT_TIMEOUT + 30)) "$st")
+	t2=$(elapsed)
+	# No device process may still write while the image is read.
+	left=
+	n=0
+	while [ $n -lt 50 ]; do
+		left=
+		for c in $kids; do kill -0 "$c" 2>/dev/null && left="$left $c"; done
+		[ -z "$left" ] && break
+		n=$((n + 1))
+		sleep 0.2
+	done
+	last=$(tr -d '\r' <"$d/out" | sed -n 's/^QW_ROUND=//p' | tail -n 1)
+	ck=$(qcow2_check "$img" "$d/check.out")
+	qemu-img convert -O raw "$img" "$d/flat.raw" >"$d/convert.out" 2>&1
+	lost=
+	k=0
+	while [ "$k" -le "${last:--1}" ]; do
+		w=$(yes "crosvm-qcow2-round-$k" | head -c 262144 | md5sum)
+		r=$(dd if="$d/flat.raw" bs=65536 skip=$((k * 16)) count=4 2>/dev/null | md5sum)
+		[ "$w" = "$r" ] || lost="$lost $k"
+		k=$((k + 1))
+	done
+	zero=$([ "$(dd if="$d/flat.raw" bs=1048576 skip=60 count=4 2>/dev/null | md5sum)" = \
+		"$(dd if=/dev/zero bs=1048576 count=4 2>/dev/null | md5sum)" ] && echo yes || echo no)
+	case "$how" in
+	KILL) want_st=137 ok_ck="0 3" ;;
+	devkill) want_st=1 ok_ck="0 3" ;;
+	*) want_st=0 ok_ck=0 ;;
+	esac
+	ck_ok=no
+	for c in $ok_ck; do [ "$ck" = "$c" ] && ck_ok=yes; done
+	leaks=$(grep -o '[0-9]* leaked clusters' "$d/check.out")
+	if [ "$st" = "$want_st" ] && [ "$ck_ok" = yes ] && [ -z "$left" ] && [ -z "$lost" ] &&
+		[ "$zero" = yes ] && [ "${last:-0}" -ge 3 ]; then
+		pass "$name"
+		echo "    ($name: boot to round 3 $(since "$t0" "$t1")s, exit $(since "$t1" "$t2")s after the $how; rounds 0..$last flushed (round $at when ended), qemu-img check exit $ck${leaks:+, $leaks})"
+	else
+		fail "$name" "exit status $(status_text "$st") (want $want_st), qemu-img check exit $ck (want one of: $ok_ck), device processes left:${left:- none}, flushed rounds 0..$last, lost or wrong:${lost:- none}, 60..64 MiB zeros: $zero" \
+			"$d/check.out" "$d/convert.out" "$d/stop.out" "$d/out" "$d/err"
+	fi
+}
+qcow2_kill qcow2-sigkill KILL
+qcow2_kill qcow2-sigterm TERM
+qcow2_kill qcow2-stop stop
+qcow2_kill qcow2-devkill devkill
+
 # ---------------------------------------------------------------- boot F: control socket
 # crosvm run -s SOCK; the subcommands from this shell while the guest runs.
 CTL_CASES="ctl-missing ctl-live-socket sandbox-procs ctl-suspend ctl-resize ctl-balloon ctl-stop ctl-dead ctl-syslog"

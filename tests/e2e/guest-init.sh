@@ -21,6 +21,10 @@
 #   net       brings up the virtio-net interface as 169.254.10.2/24, prints NET-DEV=,
 #             NET-MAC=, pings 169.254.10.1 (NET-PING=ok|fail), then runs console lines
 #             like info until "exit-test"
+#   qcow2w    writes rounds 0..47 to /dev/vda: round i is 256 KiB of the line
+#             "crosvm-qcow2-round-i" repeated (yes | head -c), at i MiB, with
+#             dd conv=fsync (so each ends with a flush), printing QW_ROUND=i
+#             after each; then QW-DONE and it idles until the VMM is stopped
 #   root      mounts root= (read-only with "ro") and switch_root's to its
 #             /sbin/init, as a distribution's initramfs does
 #   (none)    interactive shell on the console (demo), poweroff on exit
@@ -146,6 +150,21 @@ root)
 		exec switch_root /newroot /sbin/init
 	fi
 	echo "GUEST-INIT: cannot mount root '$root' ($root_mode)"
+	;;
+qcow2w)
+	echo QW-READY
+	i=0
+	while [ $i -lt 48 ]; do
+		yes "crosvm-qcow2-round-$i" | head -c 262144 >/tmp/qw-round
+		if dd if=/tmp/qw-round of=/dev/vda bs=65536 seek=$((i * 16)) conv=fsync 2>/dev/null; then
+			echo "QW_ROUND=$i"
+		else
+			echo "QW_FAILED=$i"
+		fi
+		i=$((i + 1))
+	done
+	echo QW-DONE
+	while :; do sleep 60; done
 	;;
 panic)
 	echo c >/proc/sysrq-trigger

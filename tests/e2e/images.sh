@@ -74,6 +74,8 @@ need readelf binutils
 need mkfs.ext4 e2fsprogs
 need debugfs e2fsprogs
 need mksquashfs squashfs-tools
+need qemu-img qemu-utils
+QEMU_IMG=$(command -v qemu-img)
 BUSYBOX=$(command -v busybox)
 file_is_static() { ! ldd "$1" >/dev/null 2>&1; }
 if ! file_is_static "$BUSYBOX"; then
@@ -377,7 +379,7 @@ vmlinux_inputs=()
 testhost_inputs=("$OUT/vmlinuz" "$OUT/guest.cpio" "$OUT/elfkernel" "$OUT/vmmtime" "${vmlinux_inputs[@]}"
 	"$OUT/root.ext4" "$OUT/root.sqfs" "$OUT/data.ext4"
 	"$E2E_SRC/testhost-init.sh" "$E2E_SRC/cases.sh" "$E2E_SRC/bench.sh" "$E2E_SRC/blkbench.sh" "$E2E_SRC/demo.sh"
-	"$ROOT"/seccomp/x86_64/*.policy "$OUT/gdb/usr/bin/gdb" "${crosvm_inputs[@]}")
+	"$ROOT"/seccomp/x86_64/*.policy "$OUT/gdb/usr/bin/gdb" "$QEMU_IMG" "${crosvm_inputs[@]}")
 # A test host built with a crosvm must be rebuilt once crosvm is gone and
 # the other way round: remember which.
 have_crosvm=$([[ ${#crosvm_inputs[@]} -gt 0 ]] && echo yes || echo no)
@@ -399,6 +401,8 @@ if ! fresh testhost.cpio "${testhost_inputs[@]}" ||
 	# debugfs reads back what a guest wrote into an ext4 image.
 	add_elf "$stage" "$(command -v debugfs)" /sbin/debugfs
 	add_elf "$stage" "$OUT/gdb/usr/bin/gdb" /usr/bin/gdb
+	# qemu-img (Debian's qemu-utils) makes, checks and converts the qcow2 cases' images.
+	add_elf "$stage" "$QEMU_IMG" /usr/bin/qemu-img
 	install -m 755 "$OUT/vmmtime" "$stage/e2e/vmmtime"
 	for s in cases.sh bench.sh blkbench.sh demo.sh; do
 		install -m 755 "$E2E_SRC/$s" "$stage/e2e/$s"
